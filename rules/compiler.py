@@ -1,0 +1,160 @@
+"""Compile rules to durable_rules ruleset definitions (the JSON form), in safe shards.
+
+The C core has hard limits (ENGINE_NOTES.md): more than 64 condition nodes matching one
+fact in one ruleset fails with error 303 or a segfault, and too many distinct first
+conditions freezes `create_ruleset`. So rules are packed into shards of at most
+`SHARD_LEAF_LIMIT` leaves. A rule too large for one shard is split along its tree into
+*parts*; the rule fires when its parts combine to true (`Plan`), decided in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from rules.schema import AllOf, AnyOf, Condition, Leaf, Rule
+
+SHARD_LEAF_LIMIT = 64
+
+_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """True when the engine reports part `name` fired."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Combine:
+    """All (`every=True`) or any of `children` are true."""
+
+    every: bool
+    children: tuple[Plan, ...]
+
+
+Plan = Union[PartRef, Combine]
+
+
+@dataclass
+class Shard:
+    definition: dict = field(default_factory=dict)
+    leaves: int = 0
+
+
+@dataclass
+class CompiledRuleset:
+    """A ruleset ready to load: engine shards, and how to read their results back."""
+
+    version: int
+    shards: list[dict]
+    plans: dict[str, Plan]  # rule slug -> plan, for rules the engine decides
+    always: list[str]  # rules with no conditions: they always fire
+    order: list[str]  # every enabled rule slug, in rule order
+    fields: frozenset[str]  # the only facts any shard reads
+
+
+def leaf_count(condition: Condition) -> int:
+    """Engine condition nodes a condition needs (`in` expands to one per value)."""
+    if isinstance(condition, Leaf):
+        return len(condition.value) if condition.op == "in" else 1
+    children = condition.all if isinstance(condition, AllOf) else condition.any
+    return sum(leaf_count(c) for c in children)
+
+
+def to_durable(condition: Condition) -> dict:
+    """One condition tree as a durable_rules expression."""
+    if isinstance(condition, Leaf):
+        if condition.op == "==":
+            return {condition.field: condition.value}
+        if condition.op == "in":  # durable_rules has no $in
+            terms = [{condition.field: v} for v in condition.value]
+            return terms[0] if len(terms) == 1 else {"$or": terms}
+        return {_OPS[condition.op]: {condition.field: condition.value}}
+    every = isinstance(condition, AllOf)
+    terms = [to_durable(c) for c in (condition.all if every else condition.any)]
+    if len(terms) == 1:
+        return terms[0]
+    return {"$and" if every else "$or": terms}
+
+
+def _fields(condition: Condition) -> set[str]:
+    if isinstance(condition, Leaf):
+        return {condition.field}
+    children = condition.all if isinstance(condition, AllOf) else condition.any
+    return set().union(*(_fields(c) for c in children))
+
+
+def split(condition: Condition, name: str, limit: int) -> tuple[Plan, list[tuple[str, Condition]]]:
+    """Break `condition` into parts of at most `limit` leaves, and the plan joining them."""
+    if leaf_count(condition) <= limit:
+        return PartRef(name), [(name, condition)]
+    if isinstance(condition, Leaf):  # an `in` with more values than a shard can hold
+        values = condition.value
+        chunks = [values[i : i + limit] for i in range(0, len(values), limit)]
+        condition = AnyOf(any=[Leaf(field=condition.field, op="in", value=c) for c in chunks])
+    every = isinstance(condition, AllOf)
+    children = condition.all if every else condition.any
+    # Pack small children together so a big rule costs as few parts as possible.
+    groups: list[list[Condition]] = [[]]
+    size = 0
+    for child in children:
+        n = leaf_count(child)
+        if groups[-1] and size + n > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(child)
+        size += n
+    plans, parts = [], []
+    for i, group in enumerate(groups):
+        if len(group) == 1:
+            sub = group[0]
+        else:
+            sub = AllOf(all=group) if every else AnyOf(any=group)
+        plan, sub_parts = split(sub, f"{name}.{i}", limit)
+        plans.append(plan)
+        parts += sub_parts
+    return Combine(every, tuple(plans)), parts
+
+
+def compile_ruleset(
+    rules: list[Rule], version: int, leaf_limit: int = SHARD_LEAF_LIMIT
+) -> CompiledRuleset:
+    """Compile the enabled rules of one version into shards within the engine's limits."""
+    enabled = [r for r in rules if r.enabled]
+    plans: dict[str, Plan] = {}
+    always: list[str] = []
+    parts: list[tuple[str, Condition]] = []
+    fields: set[str] = set()
+    for rule in enabled:
+        if isinstance(rule.conditions, AllOf) and not rule.conditions.all:
+            always.append(rule.slug)
+            continue
+        plan, rule_parts = split(rule.conditions, rule.slug, leaf_limit)
+        plans[rule.slug] = plan
+        parts += rule_parts
+        fields |= _fields(rule.conditions)
+    shards: list[Shard] = [Shard()]
+    for name, condition in parts:
+        n = leaf_count(condition)
+        if shards[-1].leaves and shards[-1].leaves + n > leaf_limit:
+            shards.append(Shard())
+        shards[-1].definition[name] = {"all": [{"m": to_durable(condition)}]}
+        shards[-1].leaves += n
+    return CompiledRuleset(
+        version=version,
+        shards=[s.definition for s in shards if s.definition],
+        plans=plans,
+        always=always,
+        order=[r.slug for r in enabled],
+        fields=frozenset(fields),
+    )
+
+
+def decide(plan: Plan, fired_parts: set[str]) -> bool:
+    """Whether a rule fired, given the parts the engine reported."""
+    if isinstance(plan, PartRef):
+        return plan.name in fired_parts
+    results = (decide(p, fired_parts) for p in plan.children)
+    return all(results) if plan.every else any(results)
