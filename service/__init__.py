@@ -1,0 +1,51 @@
+"""sciatica-triage: the Flask service (app factory)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from service import settings
+from service.errors import register_error_handlers
+from service.extensions import csrf, db
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure an instance of the application."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from service.database import configure_engine, engine_options
+    from service.ruleset import ActiveRuleset
+
+    engine_options(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    configure_engine(app)
+    app.extensions["sciatica_ruleset"] = ActiveRuleset(app.config["RULESET_POLL_SECONDS"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from service.api import bp as api, spec
+
+    app.register_blueprint(api)
+    spec.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from service.cli import register
+
+    register(app)

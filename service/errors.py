@@ -1,0 +1,39 @@
+"""HTTP errors as JSON for API clients; never a bare 500 page."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/openapi.json")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if _wants_json():
+            return jsonify({"error": "invalid intake",
+                            "fields": {"body": f"is larger than {limit} bytes"}}), 413
+        return error
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if _wants_json():
+            return jsonify({"error": error.name.lower(), "detail": error.description}), error.code
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return jsonify({"error": "internal error",
+                            "detail": "The service could not answer. If you have urgent "
+                                      "symptoms, contact a doctor or emergency services."}), 500
+        return "The service could not answer. Please try again.", 500

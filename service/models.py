@@ -1,0 +1,126 @@
+"""The database: the editable knowledge base, published versions, and triage records."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _when(**kwargs):
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+def _json(default_factory=dict):
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
+
+
+class Exercise(SQLModel, table=True):
+    """An exercise in the draft library that clinicians edit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=80)
+    name: str = Field(max_length=200)
+    category: str = Field(max_length=20)
+    purpose: str = ""
+    instructions: list = _json(list)
+    hold_seconds: int | None = None
+    reps: int | None = None
+    sets: int | None = None
+    times_per_day: int | None = None
+    cautions: list = _json(list)
+    illustration: str = Field(default="", max_length=80)
+    display_order: int = 0
+    updated_at: datetime = _when()
+    updated_by: str = Field(default="system", max_length=255)
+
+
+class Advice(SQLModel, table=True):
+    """An advice item in the draft library."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=80)
+    title: str = Field(max_length=200)
+    text: str
+    display_order: int = 0
+    updated_at: datetime = _when()
+    updated_by: str = Field(default="system", max_length=255)
+
+
+class Rule(SQLModel, table=True):
+    """A draft rule; `conditions` and `action` hold the shapes in rules.schema."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=80)
+    name: str = Field(max_length=200)
+    enabled: bool = True
+    conditions: dict = _json(dict)
+    action: dict = _json(dict)
+    reason: str
+    rationale: str = ""
+    source: str = ""
+    display_order: int = 0
+    updated_at: datetime = _when()
+    updated_by: str = Field(default="system", max_length=255)
+
+
+class RulesetVersion(SQLModel, table=True):
+    """An immutable published snapshot of rules, exercises and advice.
+
+    The newest version is the active one; restoring an old one publishes a copy of it.
+    """
+
+    __table_args__ = (UniqueConstraint("version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(index=True)
+    snapshot: dict = _json(dict)  # a rules.schema.KnowledgeBase, dumped
+    note: str = ""
+    restored_from: int | None = None
+    created_at: datetime = _when()
+    created_by: str = Field(default="system", max_length=255)
+
+
+class TriageRecord(SQLModel, table=True):
+    """One intake and the outcome it got, with the ruleset version that decided it.
+
+    Holds no name or contact detail: `reference` is what the patient quotes.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True, max_length=20)
+    created_at: datetime = _when(index=True)
+    intake: dict = _json(dict)
+    outcome: dict = _json(dict)
+    triage_level: str = Field(index=True, max_length=30)
+    ruleset_version: int | None = None
+
+
+class Vignette(SQLModel, table=True):
+    """A clinical test case: answers and the safe outcome. Every publish must pass all."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=80)
+    note: str = ""
+    intake: dict = _json(dict)
+    expect: dict = _json(dict)
+    updated_at: datetime = _when()
+    updated_by: str = Field(default="system", max_length=255)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, with the record before and after. Never edited."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when(index=True)
+    actor: str = Field(max_length=255)
+    action: str = Field(max_length=40)  # create, update, delete, publish, restore
+    entity: str = Field(index=True, max_length=40)
+    entity_key: str = Field(default="", max_length=80)
+    before: dict | None = Field(default=None, sa_column=Column(JSON))
+    after: dict | None = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,222 @@
+"""The outcome a patient gets back, and how fired rules become one.
+
+Assembly enforces the contract whatever the rules say: the most urgent level wins,
+nobody at `consultation_24` or above gets a routine, and every routine has walking, a
+walking plan, stop signs, flare rest only in days 0-2, and a core exercise from day 3.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from rules.levels import ROUTINE_LEVELS, most_urgent, urgency
+from rules.schema import AddAdvice, IncludeExercise, KnowledgeBase, Refer
+from service.intake import Intake
+from service.walking import WalkingWeek, walking_plan
+
+log = logging.getLogger(__name__)
+
+LEVEL_GUIDANCE: dict[str, tuple[str, str, str]] = {
+    # level: (title, time frame, what to do)
+    "emergency_ambulance": (
+        "Call an ambulance now", "now",
+        "Call 999 (or your local emergency number) for an ambulance now."),
+    "emergency": (
+        "Go to an emergency department now", "now",
+        "Go to an emergency department (A&E) now. If you cannot get there safely, call 999."),
+    "consultation_24": (
+        "See a doctor today", "within 24 hours",
+        "Contact your GP surgery or an urgent care service and see a doctor today, within "
+        "24 hours."),
+    "consultation": (
+        "Book an appointment with a doctor or physiotherapist", "within about 2 weeks",
+        "Book an appointment with your GP or a physiotherapist within about 2 weeks."),
+}
+
+START_BACK_MEANING = {
+    "low": "Low risk: self-management with the routine and advice is likely to be enough.",
+    "medium": "Medium risk: physiotherapy is likely to help you recover.",
+    "high": "High risk: physiotherapy with extra support for worries and mood is likely "
+            "to help most.",
+}
+
+
+class ExerciseOut(BaseModel):
+    slug: str
+    name: str
+    category: str
+    purpose: str = ""
+    instructions: list[str]
+    hold_seconds: int | None = None
+    reps: int | None = None
+    sets: int | None = None
+    times_per_day: int | None = None
+    cautions: list[str] = []
+    illustration: str = ""
+
+
+class AdviceOut(BaseModel):
+    slug: str
+    title: str
+    text: str
+
+
+class Routine(BaseModel):
+    exercises: list[ExerciseOut]
+    advice: list[AdviceOut]
+    walking_plan: list[WalkingWeek]
+
+
+class Reason(BaseModel):
+    rule: str
+    text: str
+
+
+class Referral(BaseModel):
+    level: str
+    title: str
+    time_frame: str
+    message: str
+    reasons: list[Reason]
+
+
+class StartBackResult(BaseModel):
+    total: int
+    psychosocial: int
+    risk: str
+    meaning: str
+
+
+class Outcome(BaseModel):
+    """What the patient gets: one triage level, and a referral or a routine or both."""
+
+    id: str
+    triage_level: str
+    referral: Referral | None
+    routine: Routine | None
+    reasons: list[Reason]
+    ruleset_version: int | None
+    start_back: StartBackResult | None = None
+    created_at: datetime | None = None
+
+
+class RoutineError(RuntimeError):
+    """The library lacks something every routine must have."""
+
+
+def _start_back(intake: Intake) -> StartBackResult | None:
+    sb = intake.start_back
+    if sb is None:
+        return None
+    return StartBackResult(total=sb.total, psychosocial=sb.psychosocial, risk=sb.risk,
+                           meaning=START_BACK_MEANING[sb.risk])
+
+
+def _routine(kb: KnowledgeBase, fired_rules: list, intake: Intake) -> Routine:
+    exercises = {e.slug: e for e in kb.exercises}
+    advice = {a.slug: a for a in kb.advice}
+    chosen: dict[str, ExerciseOut] = {}
+    advised: list[str] = []
+    for rule in fired_rules:
+        action = rule.action
+        if isinstance(action, IncludeExercise) and action.exercise in exercises:
+            out = chosen.get(action.exercise) or ExerciseOut(
+                **exercises[action.exercise].model_dump(exclude={"display_order"}))
+            if action.dose:
+                out = out.model_copy(update=action.dose.model_dump(exclude_none=True))
+            chosen[action.exercise] = out
+        elif isinstance(action, AddAdvice) and action.advice not in advised:
+            advised.append(action.advice)
+
+    def require(found: bool, what: str, add) -> None:
+        if not found:
+            log.warning("routine lacked %s; added by the contract safety net", what)
+            add()
+
+    def add_exercise(slug: str) -> None:
+        if slug not in exercises:
+            raise RoutineError(f"the library has no '{slug}' exercise")
+        chosen[slug] = ExerciseOut(**exercises[slug].model_dump(exclude={"display_order"}))
+
+    def add_advice(slug: str) -> None:
+        if slug not in advice:
+            raise RoutineError(f"the library has no '{slug}' advice")
+        advised.append(slug)
+
+    flare = intake.days_since_onset <= 2
+    require("walking" in chosen, "walking", lambda: add_exercise("walking"))
+    require("stop_signs" in advised, "stop_signs", lambda: add_advice("stop_signs"))
+    if flare:
+        require("flare_rest" in advised, "flare_rest", lambda: add_advice("flare_rest"))
+    elif "flare_rest" in advised:
+        log.warning("flare_rest fired on day %s; removed", intake.days_since_onset)
+        advised.remove("flare_rest")
+    if not flare and not any(e.category == "core" for e in chosen.values()):
+        core = sorted((e for e in kb.exercises if e.category == "core"),
+                      key=lambda e: e.display_order)
+        if not core:
+            raise RoutineError("the library has no core exercise")
+        require(False, "a core exercise", lambda: add_exercise(core[0].slug))
+
+    order = {e.slug: (e.display_order, i) for i, e in enumerate(kb.exercises)}
+    advice_order = {a.slug: (a.slug != "stop_signs", a.display_order, i)
+                    for i, a in enumerate(kb.advice)}
+    return Routine(
+        exercises=sorted(chosen.values(), key=lambda e: order[e.slug]),
+        advice=[AdviceOut(slug=s, title=advice[s].title, text=advice[s].text)
+                for s in sorted(advised, key=advice_order.__getitem__) if s in advice],
+        walking_plan=walking_plan(intake.walking_minutes),
+    )
+
+
+def assemble(reference: str, version: int, kb: KnowledgeBase, fired: list[str],
+             intake: Intake) -> Outcome:
+    """Turn the slugs of the rules that fired into the patient's outcome."""
+    rules = {r.slug: r for r in kb.rules}
+    fired_rules = [rules[slug] for slug in fired]
+    referrals = sorted((r for r in fired_rules if isinstance(r.action, Refer)),
+                       key=lambda r: urgency(r.action.level))
+    level = most_urgent(r.action.level for r in referrals)
+    reasons = [Reason(rule=r.slug, text=r.reason) for r in fired_rules]
+    referral = None
+    if referrals:
+        title, time_frame, _instruction = LEVEL_GUIDANCE[level]
+        referral = Referral(
+            level=level, title=title, time_frame=time_frame,
+            # The most urgent rule's own words: clinicians write them with the time frame.
+            message=referrals[0].action.message,
+            reasons=[Reason(rule=r.slug, text=r.reason) for r in referrals],
+        )
+    withheld = any(r.action.withhold_routine for r in referrals)
+    routine = None
+    if level in ROUTINE_LEVELS and not withheld:
+        routine = _routine(kb, fired_rules, intake)
+    return Outcome(id=reference, triage_level=level, referral=referral, routine=routine,
+                   reasons=reasons, ruleset_version=version, start_back=_start_back(intake))
+
+
+FAIL_SAFE_REASON = (
+    "We could not complete your assessment, so we cannot safely suggest exercises. "
+    "Please see a doctor."
+)
+
+
+def fail_safe(reference: str, version: int | None, intake: Intake | None) -> Outcome:
+    """The answer when anything goes wrong: see a doctor, never a routine."""
+    title, time_frame, instruction = LEVEL_GUIDANCE["consultation"]
+    reason = Reason(rule="assessment-incomplete", text=FAIL_SAFE_REASON)
+    message = (
+        f"We could not complete your assessment. {instruction} Go to an emergency "
+        "department now if you have numbness around your genitals or back passage, a new "
+        "problem with your bladder or bowels, or weakness in your legs that is getting worse."
+    )
+    return Outcome(
+        id=reference, triage_level="consultation",
+        referral=Referral(level="consultation", title=title, time_frame=time_frame,
+                          message=message, reasons=[reason]),
+        routine=None, reasons=[reason], ruleset_version=version,
+        start_back=_start_back(intake) if intake else None,
+    )

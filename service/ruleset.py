@@ -1,0 +1,89 @@
+"""Which ruleset version this process answers with, kept fresh without a restart.
+
+Each process polls the newest published version (at most every RULESET_POLL_SECONDS)
+and, when it changes, compiles the new snapshot and swaps it in. A `LoadedVersion` holds
+one version's knowledge base with its own engine, so an intake is always evaluated and
+assembled against exactly one version.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from rules import EngineError, KnowledgeBase, RulesEngine, compile_ruleset
+from service.extensions import db
+from service.intake import Intake, intake_facts
+from service.models import RulesetVersion
+from service.outcome import Outcome, assemble
+
+
+class LoadedVersion:
+    """One compiled ruleset version, ready to assess intakes."""
+
+    def __init__(self, version: int, kb: KnowledgeBase, prefix: str = "triage"):
+        self.version = version
+        self.kb = kb
+        self.engine = RulesEngine(prefix)
+        self.engine.load(compile_ruleset(kb.rules, version))
+
+    def fired(self, intake: Intake) -> list[str]:
+        """Slugs of every rule that fires for `intake`."""
+        version, fired = self.engine.evaluate(intake_facts(intake))
+        if version != self.version:
+            raise EngineError(f"engine answered with version {version}, not {self.version}")
+        return fired
+
+    def assess(self, intake: Intake, reference: str) -> Outcome:
+        return assemble(reference, self.version, self.kb, self.fired(intake), intake)
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+class ActiveRuleset:
+    """The newest published version, as seen by this process."""
+
+    def __init__(self, poll_seconds: float):
+        self.poll_seconds = poll_seconds
+        self.loaded: LoadedVersion | None = None
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def current(self) -> LoadedVersion | None:
+        """The active version, reloaded first if a newer one was published."""
+        if time.monotonic() - self._checked_at >= self.poll_seconds:
+            with self._lock:
+                if time.monotonic() - self._checked_at >= self.poll_seconds:
+                    self._refresh()
+                    self._checked_at = time.monotonic()
+        return self.loaded
+
+    def _refresh(self) -> None:
+        newest = db.session.scalar(select(func.max(RulesetVersion.version)))
+        if newest is None or (self.loaded and self.loaded.version == newest):
+            return
+        row = db.session.scalar(select(RulesetVersion).where(RulesetVersion.version == newest))
+        fresh = LoadedVersion(newest, KnowledgeBase.model_validate(row.snapshot))
+        old, self.loaded = self.loaded, fresh
+        if old:
+            old.close()  # an assessment still running on it fails, and is retried
+
+    def close(self) -> None:
+        """Free the loaded version's engine (the app is shutting down)."""
+        with self._lock:
+            old, self.loaded = self.loaded, None
+            if old:
+                old.close()
+
+    def expire(self) -> None:
+        """Check the database on the next call (after a publish in this process)."""
+        self._checked_at = float("-inf")
+
+
+def active_ruleset() -> ActiveRuleset:
+    """This app's ActiveRuleset."""
+    return current_app.extensions["sciatica_ruleset"]

@@ -1,0 +1,57 @@
+"""All configuration, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL, or a SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'sciatica-triage.db'}"
+    return normalise_database_url(url)
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept Heroku's `postgres://` spelling and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY, or one generated once into the instance folder (never hard-coded)."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    """The app's configuration for this environment."""
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "PORT": int(os.environ.get("PORT", "5000")),
+        "WEB_CONCURRENCY": int(os.environ.get("WEB_CONCURRENCY", "2")),
+        # An intake is a few hundred bytes; anything over 1 MB is refused with 413.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # How often a process checks for a newly published ruleset version.
+        "RULESET_POLL_SECONDS": float(os.environ.get("RULESET_POLL_SECONDS", "0.25")),
+        "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "365")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    }

@@ -1,0 +1,81 @@
+"""Random valid rules and intakes over the real vocabulary, for differential tests and bench."""
+
+from __future__ import annotations
+
+import random
+
+from rules.schema import Rule
+from rules.vocabulary import FieldSpec, Vocabulary
+from service.intake import VOCABULARY, Intake, intake_facts
+
+
+def random_value(spec: FieldSpec, rng: random.Random):
+    if spec.kind == "boolean":
+        return rng.random() < 0.5
+    if spec.kind == "choice":
+        return rng.choice(spec.choices)
+    # Integers: mostly near the low end, where clinical thresholds live.
+    hi = min(spec.maximum if spec.maximum is not None else 100, 120)
+    return rng.randint(spec.minimum or 0, hi)
+
+
+def random_leaf(vocabulary: Vocabulary, rng: random.Random) -> dict:
+    spec = rng.choice(list(vocabulary.values()))
+    op = rng.choice(spec.operators)
+    if op == "in":
+        values = list({random_value(spec, rng) for _ in range(rng.randint(1, 4))})
+        return {"field": spec.name, "op": op, "value": values}
+    return {"field": spec.name, "op": op, "value": random_value(spec, rng)}
+
+
+def random_condition(vocabulary: Vocabulary, rng: random.Random, depth: int = 0) -> dict:
+    if depth >= 2 or rng.random() < 0.45:
+        return random_leaf(vocabulary, rng)
+    kind = rng.choice(("all", "any"))
+    return {kind: [random_condition(vocabulary, rng, depth + 1)
+                   for _ in range(rng.randint(1, 3))]}
+
+
+def random_rules(count: int, seed: int, vocabulary: Vocabulary = VOCABULARY) -> list[Rule]:
+    """`count` valid rules with nested all/any trees over real intake fields."""
+    rng = random.Random(seed)
+    rules = []
+    for i in range(count):
+        root = rng.choice(("all", "any"))
+        conditions = {root: [random_condition(vocabulary, rng, 1)
+                             for _ in range(rng.randint(1, 3))]}
+        rules.append(Rule.model_validate({
+            "slug": f"gen-{i}", "name": f"generated {i}", "conditions": conditions,
+            "action": {"type": "add_advice", "advice": "stop_signs"},
+            "reason": "generated", "enabled": rng.random() > 0.05,
+        }))
+    return rules
+
+
+def random_intake(rng: random.Random) -> Intake:
+    """A random but valid intake, optional answers sometimes left out."""
+    data = {
+        "age": rng.randint(0, 120),
+        "sex": rng.choice(["female", "male", "other", "unspecified"]),
+        "days_since_onset": rng.choice([0, 1, 2, 3, 7, 14, 30, 90, 400]),
+        "pain_score": rng.randint(0, 10),
+        "leg_pain": rng.choice(["none", "above_knee", "below_knee", "both_legs"]),
+        "leg_weakness": rng.choice(["none", "none", "stable", "worsening"]),
+    }
+    for name, spec in VOCABULARY.items():
+        if spec.kind == "boolean":
+            data[name] = rng.random() < 0.15  # red flags are rare
+    if rng.random() < 0.5:
+        data["cancer_years_ago"] = rng.randint(0, 40)
+    if rng.random() < 0.7:
+        data["walking_minutes"] = rng.randint(0, 120)
+    if rng.random() < 0.4:
+        data["start_back"] = {f"q{i}": rng.random() < 0.4 for i in range(1, 9)}
+        data["start_back"]["q9"] = rng.choice(
+            ["not_at_all", "slightly", "moderately", "very_much", "extremely"])
+    return Intake.model_validate(data)
+
+
+def random_facts(count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    return [intake_facts(random_intake(rng)) for _ in range(count)]

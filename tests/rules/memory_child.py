@@ -1,0 +1,32 @@
+"""Run in a child process by test_soak.py: RSS before and after many evaluations."""
+
+import sys
+
+from rules import RulesEngine, compile_ruleset
+from rules.defaults import load_default_knowledge_base
+from tests.rules.generators import random_facts
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def main(total: int) -> None:
+    engine = RulesEngine("memory")
+    engine.load(compile_ruleset(load_default_knowledge_base().rules, 1))
+    facts = random_facts(1000, seed=3)
+    warm_up = total // 10
+    for i in range(warm_up):
+        engine.evaluate(facts[i % 1000])
+    before = rss_kib()
+    for i in range(total - warm_up):
+        engine.evaluate(facts[i % 1000])
+    print(before, rss_kib())
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
