@@ -39,10 +39,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import admin
     from service.api import bp as api, spec
+    from service.pages import bp as pages
 
     app.register_blueprint(api)
+    app.register_blueprint(pages)
     spec.register(app)
+    admin.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
