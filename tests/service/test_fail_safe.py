@@ -1,0 +1,87 @@
+"""Fail safe: whatever goes wrong while evaluating, the patient is told to see a doctor."""
+
+import pytest
+from sqlalchemy import delete, select
+
+import rules.engine
+import service.outcome
+from rules import EngineError
+from service.extensions import db
+from service.models import RulesetVersion, TriageRecord
+
+RED_FLAG = {"saddle_numbness": True, "bladder_bowel_change": True}
+
+
+def assert_fail_safe(body):
+    assert body["triage_level"] == "consultation"
+    assert body["routine"] is None
+    assert body["referral"]["level"] == "consultation"
+    assert "could not complete your assessment" in body["referral"]["message"]
+    # Even the fallback tells someone with cauda equina signs to go now.
+    assert "emergency department now" in body["referral"]["message"]
+    assert [r["rule"] for r in body["reasons"]] == ["assessment-incomplete"]
+
+
+@pytest.mark.parametrize("failure", [
+    EngineError("durable_rules failed: error code 303"),
+    RuntimeError("segfault averted"),
+    MemoryError(),
+])
+def test_engine_failure_refers_to_a_doctor(app, client, intake, monkeypatch, failure):
+    def broken(self, facts):
+        raise failure
+
+    monkeypatch.setattr(rules.engine.RulesEngine, "evaluate", broken)
+    for answers in (intake, {**intake, **RED_FLAG}):
+        response = client.post("/api/v1/triage", json=answers)
+        assert response.status_code == 200
+        assert_fail_safe(response.get_json())
+
+
+def test_the_fail_safe_outcome_is_stored_like_any_other(app, client, intake, monkeypatch):
+    monkeypatch.setattr(rules.engine.RulesEngine, "evaluate",
+                        lambda self, facts: (_ for _ in ()).throw(EngineError("down")))
+    body = client.post("/api/v1/triage", json=intake).get_json()
+    with app.app_context():
+        record = db.session.scalar(select(TriageRecord).where(TriageRecord.reference == body["id"]))
+        assert record.triage_level == "consultation"
+        assert record.outcome["routine"] is None
+
+
+def test_a_failure_while_assembling_the_routine_refers_to_a_doctor(client, intake, monkeypatch):
+    def broken(*args):
+        raise KeyError("piriformis_stretch")
+
+    monkeypatch.setattr(service.outcome, "_routine", broken)
+    assert_fail_safe(client.post("/api/v1/triage", json=intake).get_json())
+
+
+def test_no_published_ruleset_refers_to_a_doctor(app, client, intake):
+    with app.app_context():
+        db.session.execute(delete(RulesetVersion))
+        db.session.commit()
+        app.extensions["sciatica_ruleset"].close()
+    body = client.post("/api/v1/triage", json=intake).get_json()
+    assert_fail_safe(body)
+    assert body["ruleset_version"] is None
+    assert client.get("/healthz").status_code == 503
+
+
+def test_a_library_missing_what_every_routine_needs_refers_to_a_doctor(app, client, intake):
+    """A published version whose library lost `stop_signs` cannot give a safe routine."""
+    with app.app_context():
+        row = db.session.scalar(select(RulesetVersion))
+        snapshot = dict(row.snapshot)
+        snapshot["advice"] = [a for a in snapshot["advice"] if a["slug"] != "stop_signs"]
+        snapshot["rules"] = [r for r in snapshot["rules"]
+                             if r["action"].get("advice") != "stop_signs"]
+        db.session.add(RulesetVersion(version=2, snapshot=snapshot, created_by="test"))
+        db.session.commit()
+    assert_fail_safe(client.post("/api/v1/triage", json=intake).get_json())
+
+
+def test_the_ordinary_path_is_not_the_fail_safe(client, intake):
+    """Guards the tests above: without a fault, a flag-free intake gets a routine."""
+    body = client.post("/api/v1/triage", json=intake).get_json()
+    assert body["triage_level"] == "self_care"
+    assert body["routine"] is not None
