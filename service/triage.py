@@ -8,7 +8,7 @@ import secrets
 from rules import EngineError
 from service.extensions import db
 from service.intake import Intake
-from service.models import TriageRecord
+from service.models import TriageRecord, utcnow
 from service.outcome import Outcome, fail_safe
 from service.ruleset import active_ruleset
 
@@ -51,7 +51,9 @@ def assess(intake: Intake, reference: str | None = None) -> Outcome:
 def triage(intake: Intake) -> Outcome:
     """Assess `intake` and store it with its outcome in one transaction."""
     outcome = assess(intake)
+    created_at = utcnow()  # kept: SQLite would hand the stored value back without a zone
     record = TriageRecord(
+        created_at=created_at,
         reference=outcome.id,
         intake=intake.model_dump(mode="json", exclude={"start_back_risk"}),
         outcome=outcome.model_dump(mode="json", exclude={"created_at"}),
@@ -60,4 +62,4 @@ def triage(intake: Intake) -> Outcome:
     )
     db.session.add(record)
     db.session.commit()
-    return outcome.model_copy(update={"created_at": record.created_at})
+    return outcome.model_copy(update={"created_at": created_at})

@@ -118,3 +118,8 @@ def test_each_outcome_is_stored_with_its_intake_and_version(app, client, intake)
         assert record.intake["age"] == intake["age"]
         assert record.outcome["triage_level"] == body["triage_level"]
         assert record.ruleset_version == 1
+
+
+def test_created_at_is_a_utc_timestamp(client, intake):
+    created_at = triage(client, intake)["created_at"]
+    assert created_at.endswith(("Z", "+00:00")), created_at
