@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from rules.checks import static_problems
 from rules.schema import KnowledgeBase, knowledge_base_problems
 from service.audit import record_change
 from service.extensions import db
@@ -52,14 +53,16 @@ def stored_vignettes() -> list[dict]:
 
 
 def run_gate(kb: KnowledgeBase) -> GateReport:
-    """Check `kb` against the vocabulary and every stored vignette."""
+    """Check `kb` against the vocabulary, the static checks and every stored vignette."""
     problems = knowledge_base_problems(kb, VOCABULARY)
     if problems:  # a rule that does not validate cannot be compiled meaningfully
         return GateReport(problems=problems)
+    problems = static_problems(kb, VOCABULARY)  # still run the vignettes: show everything
     vignettes = stored_vignettes()
     if not vignettes:
-        return GateReport(problems=["there are no test vignettes: nothing proves it safe"])
-    return GateReport(vignettes=check_vignettes(kb, vignettes))
+        return GateReport(problems=problems
+                          + ["there are no test vignettes: nothing proves it safe"])
+    return GateReport(problems=problems, vignettes=check_vignettes(kb, vignettes))
 
 
 def publish(actor: str, note: str = "", kb: KnowledgeBase | None = None,
