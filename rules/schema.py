@@ -7,7 +7,7 @@ members are groups or leaves `{"field": ..., "op": ..., "value": ...}`. The root
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,7 @@ from rules.vocabulary import Vocabulary
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in"]
-Scalar = Union[bool, int, str]
+Scalar = bool | int | str
 
 
 class _Strict(BaseModel):
@@ -28,7 +28,7 @@ class Leaf(_Strict):
 
     field: str
     op: Operator
-    value: Union[Scalar, list[Scalar]]
+    value: Scalar | list[Scalar]
 
 
 class AllOf(_Strict):
@@ -39,7 +39,7 @@ class AnyOf(_Strict):
     any: list[Condition]
 
 
-Condition = Union[AllOf, AnyOf, Leaf]
+Condition = AllOf | AnyOf | Leaf
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 
@@ -74,7 +74,7 @@ class AddAdvice(_Strict):
     advice: Slug
 
 
-Action = Annotated[Union[Refer, IncludeExercise, AddAdvice], Field(discriminator="type")]
+Action = Annotated[Refer | IncludeExercise | AddAdvice, Field(discriminator="type")]
 
 
 class Rule(_Strict):
@@ -83,7 +83,7 @@ class Rule(_Strict):
     slug: Slug
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
-    conditions: Union[AllOf, AnyOf]
+    conditions: AllOf | AnyOf
     action: Action
     reason: str = Field(min_length=1, max_length=2000)  # for the patient, plain words
     rationale: str = ""  # for clinicians: why the rule is safe and right
@@ -179,12 +179,12 @@ def rule_problems(
     for leaf in iter_leaves(rule.conditions):
         problems += leaf_problems(leaf, vocabulary)
     action = rule.action
-    if isinstance(action, IncludeExercise) and exercise_slugs is not None:
-        if action.exercise not in exercise_slugs:
-            problems.append(f"unknown exercise '{action.exercise}'")
-    if isinstance(action, AddAdvice) and advice_slugs is not None:
-        if action.advice not in advice_slugs:
-            problems.append(f"unknown advice '{action.advice}'")
+    if (isinstance(action, IncludeExercise) and exercise_slugs is not None
+            and action.exercise not in exercise_slugs):
+        problems.append(f"unknown exercise '{action.exercise}'")
+    if (isinstance(action, AddAdvice) and advice_slugs is not None
+            and action.advice not in advice_slugs):
+        problems.append(f"unknown advice '{action.advice}'")
     return problems
 
 

@@ -69,17 +69,32 @@ def _unwrap_optional(annotation):
     return annotation
 
 
-def _spec_for(name: str, annotation, metadata, label: str) -> FieldSpec | None:
+def base_type(annotation, metadata=()) -> tuple[object, list]:
+    """A field's type without Optional or Annotated, and all the constraints found."""
+    metadata = list(metadata)
     annotation = _unwrap_optional(annotation)
-    if get_origin(annotation) is typing.Annotated:
-        annotation = get_args(annotation)[0]
+    while get_origin(annotation) is typing.Annotated:
+        annotation, *extra = get_args(annotation)
+        for item in extra:  # a nested Field(ge=..) carries its constraints in .metadata
+            metadata += getattr(item, "metadata", None) or [item]
+    return annotation, metadata
+
+
+def bounds(metadata) -> tuple[int | None, int | None]:
+    """The (minimum, maximum) among pydantic/annotated-types constraints."""
+    lo = hi = None
+    for m in metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return lo, hi
+
+
+def _spec_for(name: str, annotation, metadata, label: str) -> FieldSpec | None:
+    annotation, metadata = base_type(annotation, metadata)
     if annotation is bool:
         return FieldSpec(name, "boolean", label)
     if annotation is int:
-        lo = hi = None
-        for m in metadata:
-            lo = getattr(m, "ge", lo)
-            hi = getattr(m, "le", hi)
+        lo, hi = bounds(metadata)
         return FieldSpec(name, "integer", label, minimum=lo, maximum=hi)
     if get_origin(annotation) is Literal:
         return FieldSpec(name, "choice", label, choices=tuple(get_args(annotation)))

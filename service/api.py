@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel
 from spectree import Response, SpecTree
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from service.extensions import csrf
+from service.extensions import csrf, db
 from service.intake import Intake
 from service.outcome import ExerciseOut, Outcome
 from service.parsing import IntakeError, parse_json_object, validate_intake
@@ -26,6 +28,7 @@ spec = SpecTree(
     path="apidoc",
     page_templates={},  # no hosted UI: the document is served at /openapi.json
     annotations=False,
+    mode="strict",  # document only the JSON API, not the HTML pages or the admin
 )
 
 
@@ -101,6 +104,11 @@ def get_exercises():
                tags=["operations"])
 def healthz():
     """200 once the service can triage, with the active ruleset version."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except DBAPIError:
+        db.session.rollback()
+        return jsonify({"status": "unavailable", "reason": "database unreachable"}), 503
     loaded = active_ruleset().current()
     if loaded is None:
         return jsonify({"status": "unavailable", "reason": "no ruleset is published"}), 503

@@ -6,9 +6,9 @@ This model is the single source of truth for the questionnaire (`GET
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from rules.vocabulary import Vocabulary, vocabulary_from_model
 
@@ -27,6 +27,21 @@ def ask(label: str, help: str, section: str, **kwargs):
     """A question: a pydantic Field carrying its label, help text and section."""
     return Field(title=label, description=help, json_schema_extra={"section": section}, **kwargs)
 
+
+def _whole_float_to_int(value):
+    # JSON Schema counts 17.0 as an integer, so clients may send it; 17.5 and "17" stay
+    # errors under the model's strict mode.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_float_to_int)]
+
+
+def whole_number(minimum: int, maximum: int):
+    """An int within bounds that JSON Schema can state (bounds before the validator)."""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_whole_float_to_int)]
 
 Bothersome = Literal["not_at_all", "slightly", "moderately", "very_much", "extremely"]
 
@@ -77,15 +92,15 @@ class Intake(BaseModel):
     model_config = STRICT
 
     # About you
-    age: int = ask("How old are you?", "Your age in years.", "about_you", ge=0, le=120)
+    age: WholeNumber = ask("How old are you?", "Your age in years.", "about_you", ge=0, le=120)
     sex: Literal["female", "male", "other", "unspecified"] = ask(
         "Sex", "Optional.", "about_you", default="unspecified")
 
     # Your pain
-    days_since_onset: int = ask(
+    days_since_onset: WholeNumber = ask(
         "How many days ago did this episode or flare-up start?",
         "0 means it started today.", "your_pain", ge=0, le=36500)
-    pain_score: int = ask(
+    pain_score: WholeNumber = ask(
         "How bad has the pain been at its worst in the last 24 hours?",
         "0 is no pain, 10 is the worst pain you can imagine.", "your_pain", ge=0, le=10)
     leg_pain: Literal["none", "above_knee", "below_knee", "both_legs"] = ask(
@@ -128,9 +143,9 @@ class Intake(BaseModel):
         "In the last 3 months, have you had a bacterial infection, spinal surgery or a "
         "spinal injection?", "A urinary infection counts.", "safety")
     cancer_history: bool = ask("Have you ever been diagnosed with cancer?", "", "safety")
-    cancer_years_ago: int | None = ask(
+    cancer_years_ago: whole_number(0, 120) | None = ask(
         "If so, how many years ago was it diagnosed or treated?",
-        "Leave blank if you have not had cancer.", "safety", default=None, ge=0, le=120)
+        "Leave blank if you have not had cancer.", "safety", default=None)
     unexplained_weight_loss: bool = ask(
         "Are you losing weight without trying?", "", "safety")
     night_pain: bool = ask(
@@ -151,9 +166,9 @@ class Intake(BaseModel):
         "safety")
 
     # How you move
-    walking_minutes: int | None = ask(
+    walking_minutes: whole_number(0, 600) | None = ask(
         "How many minutes can you walk comfortably now?",
-        "Leave blank if you are not sure.", "movement", default=None, ge=0, le=600)
+        "Leave blank if you are not sure.", "movement", default=None)
 
     # How the pain affects you
     start_back: StartBack | None = ask(

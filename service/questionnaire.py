@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import types
-from typing import Literal, Union, get_args, get_origin
+from typing import Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from rules.vocabulary import base_type, bounds
 from service.intake import SECTIONS, Intake
 
 # Plain words for the values of choice questions.
@@ -25,18 +25,11 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _base_type(annotation):
-    if get_origin(annotation) in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        annotation = args[0]
-    return annotation
-
-
 def describe(model: type[BaseModel]) -> list[dict]:
     """Each field of `model` as a question, in declaration (display) order."""
     questions = []
     for name, info in model.model_fields.items():
-        base = _base_type(info.annotation)
+        base, metadata = base_type(info.annotation, info.metadata)
         question = {
             "id": name,
             "label": info.title,
@@ -50,11 +43,11 @@ def describe(model: type[BaseModel]) -> list[dict]:
             question["type"] = "boolean"
         elif base is int:
             question["type"] = "integer"
-            for m in info.metadata:
-                if getattr(m, "ge", None) is not None:
-                    question["minimum"] = m.ge
-                if getattr(m, "le", None) is not None:
-                    question["maximum"] = m.le
+            lo, hi = bounds(metadata)
+            if lo is not None:
+                question["minimum"] = lo
+            if hi is not None:
+                question["maximum"] = hi
         elif get_origin(base) is Literal:
             question["type"] = "choice"
             labels = CHOICE_LABELS.get(name, {})

@@ -42,6 +42,13 @@ def test_each_bad_answer_is_named(app, client, intake, change, field, status, me
     assert stored(app) == 0
 
 
+def test_a_whole_number_written_as_a_float_is_accepted(client, intake):
+    """JSON Schema's `integer` admits 17.0, so the published contract must too."""
+    intake.update(age=57.0, walking_minutes=20.0)
+    response = client.post("/api/v1/triage", json=intake)
+    assert response.status_code == 200, response.get_json()
+
+
 def test_every_bad_field_is_named_at_once(app, client, intake):
     intake.pop("age")
     intake["fever"] = "yes"
