@@ -7,7 +7,7 @@ import os
 
 from flask import Flask
 
-from service import settings
+from service import security, settings
 from service.errors import register_error_handlers
 from service.extensions import csrf, db
 
@@ -34,13 +34,15 @@ def register_extensions(app: Flask) -> None:
     engine_options(app)
     db.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
     configure_engine(app)
     app.extensions["sciatica_ruleset"] = ActiveRuleset(app.config["RULESET_POLL_SECONDS"])
 
 
 def register_blueprints(app: Flask) -> None:
     import admin
-    from service.api import bp as api, spec
+    from service.api import bp as api
+    from service.api import spec
     from service.pages import bp as pages
 
     app.register_blueprint(api)
@@ -50,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from service.cli import register
+    from service import cli, privacy
 
-    register(app)
+    cli.register(app)
+    privacy.register(app)

@@ -5,9 +5,20 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from service.extensions import db
+
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = (
+    "The service cannot store answers right now, so nothing was saved. Please try again "
+    "in a few seconds. If you have numbness around your genitals or back passage, a new "
+    "problem with your bladder or bowels, or leg weakness that is getting worse, go to "
+    "an emergency department now."
+)
 
 
 def _wants_json() -> bool:
@@ -22,6 +33,17 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify({"error": "invalid intake",
                             "fields": {"body": f"is larger than {limit} bytes"}}), 413
         return error
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error):
+        # Drop the broken transaction so the next request starts clean and can recover.
+        db.session.rollback()
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if _wants_json():
+            return (jsonify({"error": "service unavailable", "detail": UNAVAILABLE,
+                             "retry_after": RETRY_AFTER_SECONDS}), 503, headers)
+        return UNAVAILABLE, 503, headers
 
     @app.errorhandler(HTTPException)
     def http_error(error):

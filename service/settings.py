@@ -54,4 +54,6 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Behind one reverse proxy (a PaaS router), trust its X-Forwarded-Proto and -For.
+        "TRUST_PROXY": os.environ.get("TRUST_PROXY", "") == "1",
     }

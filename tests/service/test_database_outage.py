@@ -1,0 +1,75 @@
+"""The database unreachable: 503 JSON with a retry hint, health says so, then recovery."""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from sqlalchemy.pool import NullPool
+
+from service import create_app
+from service.database import initialise_database
+from service.extensions import db
+from tests.service.tcp_proxy import TcpProxy
+
+
+@pytest.fixture
+def outage(tmp_path):
+    """(app, cut, restore): an app whose database can be made unreachable and brought back."""
+    pg_url = os.environ.get("TEST_DATABASE_URL")
+    if pg_url:
+        from service.settings import normalise_database_url
+
+        parts = urlsplit(normalise_database_url(pg_url))
+        proxy = TcpProxy((parts.hostname, parts.port or 5432))
+        netloc = parts.netloc.replace(f"{parts.hostname}:{parts.port or 5432}",
+                                      f"127.0.0.1:{proxy.port}")
+        uri = urlunsplit(parts._replace(netloc=netloc))
+        cut, restore = proxy.cut, proxy.restore
+    else:
+        folder = tmp_path / "data"
+        folder.mkdir()
+        uri = f"sqlite:///{folder / 'outage.db'}"
+
+        def cut():  # the file's folder is gone: a new connection cannot open it
+            folder.rename(tmp_path / "away")
+
+        def restore():
+            (tmp_path / "away").rename(folder)
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri,
+                      "SECRET_KEY": "test", "RULESET_POLL_SECONDS": 0.0,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool}})
+    with app.app_context():
+        db.drop_all()
+        initialise_database()
+    yield app, cut, restore
+    with app.app_context():
+        app.extensions["sciatica_ruleset"].close()
+        if pg_url:
+            db.drop_all()
+        db.engine.dispose()
+    if pg_url:
+        proxy.close()
+
+
+def test_unreachable_database_gives_503_with_retry_hint_and_recovers(outage, intake):
+    app, cut, restore = outage
+    client = app.test_client()
+    assert client.post("/api/v1/triage", json=intake).status_code == 200
+
+    cut()
+    response = client.post("/api/v1/triage", json=intake)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    body = response.get_json()
+    assert body["error"] == "service unavailable" and body["retry_after"] == 5
+    assert "emergency department now" in body["detail"]  # safety advice even now
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json() == {"status": "unavailable", "reason": "database unreachable"}
+
+    restore()
+    assert client.get("/healthz").status_code == 200
+    recovered = client.post("/api/v1/triage", json=intake)
+    assert recovered.status_code == 200
+    assert recovered.get_json()["triage_level"] == "self_care"
