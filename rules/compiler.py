@@ -10,7 +10,6 @@ conditions freezes `create_ruleset`. So rules are packed into shards of at most
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from rules.schema import AllOf, AnyOf, Condition, Leaf, Rule
 
@@ -34,7 +33,7 @@ class Combine:
     children: tuple[Plan, ...]
 
 
-Plan = Union[PartRef, Combine]
+Plan = PartRef | Combine
 
 
 @dataclass
@@ -53,6 +52,22 @@ class CompiledRuleset:
     always: list[str]  # rules with no conditions: they always fire
     order: list[str]  # every enabled rule slug, in rule order
     fields: frozenset[str]  # the only facts any shard reads
+    # Field name -> the short key the shards use for it. The engine echoes the whole fact
+    # in every action it reports, so short keys make each of those cheaper.
+    keys: dict[str, str]
+
+    def __post_init__(self) -> None:
+        # Most rules are one part named by their slug: a set lookup decides them.
+        self._composite = {slug: plan for slug, plan in self.plans.items()
+                           if not isinstance(plan, PartRef) or plan.name != slug}
+        self._always = frozenset(self.always)
+
+    def fired(self, fired_parts: set[str]) -> list[str]:
+        """Slugs of the rules that fired, in rule order, given the parts the engine reported."""
+        composite, always = self._composite, self._always
+        return [slug for slug in self.order
+                if slug in fired_parts or slug in always
+                or (slug in composite and decide(composite[slug], fired_parts))]
 
 
 def leaf_count(condition: Condition) -> int:
@@ -63,20 +78,29 @@ def leaf_count(condition: Condition) -> int:
     return sum(leaf_count(c) for c in children)
 
 
-def to_durable(condition: Condition) -> dict:
-    """One condition tree as a durable_rules expression."""
+def to_durable(condition: Condition, keys: dict[str, str] | None = None) -> dict:
+    """One condition tree as a durable_rules expression (fields renamed by `keys`)."""
     if isinstance(condition, Leaf):
+        key = keys[condition.field] if keys else condition.field
         if condition.op == "==":
-            return {condition.field: condition.value}
+            return {key: condition.value}
         if condition.op == "in":  # durable_rules has no $in
-            terms = [{condition.field: v} for v in condition.value]
+            terms = [{key: v} for v in condition.value]
             return terms[0] if len(terms) == 1 else {"$or": terms}
-        return {_OPS[condition.op]: {condition.field: condition.value}}
+        return {_OPS[condition.op]: {key: condition.value}}
     every = isinstance(condition, AllOf)
-    terms = [to_durable(c) for c in (condition.all if every else condition.any)]
+    terms = [to_durable(c, keys) for c in (condition.all if every else condition.any)]
     if len(terms) == 1:
         return terms[0]
     return {"$and" if every else "$or": terms}
+
+
+def short_keys(fields: set[str]) -> dict[str, str]:
+    """A short, stable engine key per field: a..z, then a1..z1, and so on."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    # Never "id" or "sid" (reserved by durable_rules): one letter, or a letter and digits.
+    return {name: letters[i % 26] + (str(i // 26) if i >= 26 else "")
+            for i, name in enumerate(sorted(fields))}
 
 
 def _fields(condition: Condition) -> set[str]:
@@ -108,10 +132,7 @@ def split(condition: Condition, name: str, limit: int) -> tuple[Plan, list[tuple
         size += n
     plans, parts = [], []
     for i, group in enumerate(groups):
-        if len(group) == 1:
-            sub = group[0]
-        else:
-            sub = AllOf(all=group) if every else AnyOf(any=group)
+        sub = group[0] if len(group) == 1 else AllOf(all=group) if every else AnyOf(any=group)
         plan, sub_parts = split(sub, f"{name}.{i}", limit)
         plans.append(plan)
         parts += sub_parts
@@ -135,12 +156,13 @@ def compile_ruleset(
         plans[rule.slug] = plan
         parts += rule_parts
         fields |= _fields(rule.conditions)
+    keys = short_keys(fields)
     shards: list[Shard] = [Shard()]
     for name, condition in parts:
         n = leaf_count(condition)
         if shards[-1].leaves and shards[-1].leaves + n > leaf_limit:
             shards.append(Shard())
-        shards[-1].definition[name] = {"all": [{"m": to_durable(condition)}]}
+        shards[-1].definition[name] = {"all": [{"m": to_durable(condition, keys)}]}
         shards[-1].leaves += n
     return CompiledRuleset(
         version=version,
@@ -149,6 +171,7 @@ def compile_ruleset(
         always=always,
         order=[r.slug for r in enabled],
         fields=frozenset(fields),
+        keys=keys,
     )
 
 
