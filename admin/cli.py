@@ -1,0 +1,66 @@
+"""`sciatica-triage create-user`, and the first-run hint that points to it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from admin.models import ROLES, User
+from admin.views.users import EMAIL, password_problem
+from service.audit import record_change
+from service.extensions import db
+
+HINT = ("No clinician accounts exist yet. Create the first one (it will ask for a "
+        "password) with:\n    sciatica-triage create-user you@example.org --role publisher")
+
+
+def _read_password() -> str:
+    """From a prompt on a terminal, else the first line of standard input. Never echoed."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="viewer reads; editor changes the draft; publisher also publishes.")
+@with_appcontext
+def create_user_command(email: str, role: str) -> None:
+    """Create a clinician account for the admin panel."""
+    from service.database import initialise_database
+
+    initialise_database()
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise click.UsageError(f"'{email}' is not an email address")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise click.ClickException(f"an account for {email} already exists; a publisher "
+                                   "can change it in the panel")
+    password = _read_password()
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    db.session.add(User(email=email, role=role, password_hash=generate_password_hash(password)))
+    record_change("command line", "create", "user", email, None,
+                  {"email": email, "role": role, "active": True})
+    db.session.commit()
+    click.echo(f"Created {role} {email}. Sign in at /admin/.")
+
+
+def hint_if_no_users() -> bool:
+    """Print how to create the first account when there is none; True if it printed."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        return False
+    click.echo(HINT, err=True)
+    return True
+
+
+def register(app: Flask) -> None:
+    """Add the panel's commands to `app.cli`."""
+    app.cli.add_command(create_user_command)

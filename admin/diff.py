@@ -1,0 +1,71 @@
+"""What changed between two knowledge bases, or two audited states, field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from admin.wording import describe_action, describe_condition
+
+KINDS = (("rules", "rule"), ("exercises", "exercise"), ("advice", "advice"))
+
+
+@dataclass
+class FieldChange:
+    name: str
+    before: str
+    after: str
+
+
+@dataclass
+class ItemChange:
+    """One rule, exercise or advice item that was added, removed or changed."""
+
+    kind: str
+    slug: str
+    change: str  # added, removed or changed
+    title: str = ""
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+def readable(name: str, value) -> str:
+    """A stored value as a clinician would read it."""
+    if value is None:
+        return "(none)"
+    if name == "conditions" and isinstance(value, dict):
+        return describe_condition(value)
+    if name == "action" and isinstance(value, dict):
+        return describe_action(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "\n".join(f"{i}. {readable('', v)}" for i, v in enumerate(value, 1)) or "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {readable(k, v)}" for k, v in value.items()) or "(none)"
+    return str(value)
+
+
+def field_changes(before: dict | None, after: dict | None) -> list[FieldChange]:
+    """Each field whose value differs, as readable before and after."""
+    before, after = before or {}, after or {}
+    return [FieldChange(name, readable(name, before.get(name)), readable(name, after.get(name)))
+            for name in dict.fromkeys([*before, *after])
+            if before.get(name) != after.get(name)]
+
+
+def _title(item: dict) -> str:
+    return item.get("name") or item.get("title") or item.get("slug", "")
+
+
+def diff_knowledge_bases(old: dict, new: dict) -> list[ItemChange]:
+    """Every item added, removed or changed from snapshot `old` to snapshot `new`."""
+    changes = []
+    for key, kind in KINDS:
+        before = {item["slug"]: item for item in old.get(key, [])}
+        after = {item["slug"]: item for item in new.get(key, [])}
+        for slug in dict.fromkeys([*before, *after]):
+            a, b = before.get(slug), after.get(slug)
+            if a == b:
+                continue
+            change = "added" if a is None else "removed" if b is None else "changed"
+            changes.append(ItemChange(kind, slug, change, _title(b or a), field_changes(a, b)))
+    return changes

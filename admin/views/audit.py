@@ -1,0 +1,64 @@
+"""The audit log: every change and every publish, read-only, filterable."""
+
+from __future__ import annotations
+
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from markupsafe import Markup, escape
+
+from admin.diff import field_changes
+from admin.forms import SQLModelFilters
+from admin.security import RoleRequired
+from service.models import AuditEntry
+
+ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version")
+ACTIONS = ("create", "update", "delete", "publish", "restore")
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _changes(view, context, model, name):
+    if model.entity == "ruleset_version":
+        after = model.after or {}
+        origin = f" (from version {after['restored_from']})" if after.get("restored_from") else ""
+        return f"version {after.get('version')}{origin}: {after.get('note', '')}"
+    if model.before is None or model.after is None:
+        return model.action + "d"
+    return "; ".join(f"{c.name}: {_shorten(c.before, 40)} → {_shorten(c.after, 40)}"
+                     for c in field_changes(model.before, model.after))
+
+
+def _full_changes(view, context, model, name):
+    rows = "".join(
+        f"<tr><th>{escape(c.name)}</th><td class='pre'>{escape(c.before)}</td>"
+        f"<td class='pre'>{escape(c.after)}</td></tr>"
+        for c in field_changes(model.before, model.after))
+    return Markup("<table class='table table-sm table-bordered diff'><tr><th>field</th>"
+                  f"<th>before</th><th>after</th></tr>{rows}</table>")
+
+
+class AuditView(RoleRequired, ModelView):
+    """Who changed what, when, with before and after. Nobody can edit or delete it."""
+
+    allow_create = allow_edit = allow_delete = False
+    write_role = None  # read-only for everyone: history is never rewritten
+    can_view_details = True
+    filter_converter = SQLModelFilters()
+    column_list = ("at", "actor", "action", "entity", "entity_key", "changes")
+    column_details_list = ("at", "actor", "action", "entity", "entity_key", "changes")
+    column_labels = {"at": "When", "actor": "Who", "entity": "What",
+                     "entity_key": "Which", "changes": "Change"}
+    column_formatters = {"changes": _changes}
+    column_formatters_detail = {"changes": _full_changes}
+    column_filters = (
+        FilterEqual(AuditEntry.entity, "What", options=[(e, e) for e in ENTITIES]),
+        FilterEqual(AuditEntry.action, "Action", options=[(a, a) for a in ACTIONS]),
+        FilterLike(AuditEntry.actor, "Who"),
+        FilterLike(AuditEntry.entity_key, "Which"),
+    )
+    column_default_sort = [("at", True), ("id", True)]
+    column_sortable_list = ("at", "actor", "action", "entity")
+    page_size = 50

@@ -1,0 +1,88 @@
+"""The base of every table the panel edits: role checks, CSRF, validation and audit."""
+
+from __future__ import annotations
+
+from flask_admin.contrib.sqla import ModelView
+from pydantic_core import to_jsonable_python
+from sqlalchemy import inspect as sa_inspect
+from wtforms.validators import ValidationError
+
+from admin.forms import AdminForm, SQLModelConverter, SQLModelFilters
+from admin.security import RoleRequired, actor
+from service.audit import record_change
+from service.extensions import db
+from service.models import utcnow
+
+Problem = tuple[str | None, str]  # (the form field it is about, or None; the message)
+
+
+def committed_value(model, key: str):
+    """An attribute's value as last loaded from the database, before this form's edits."""
+    history = sa_inspect(model).attrs[key].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return getattr(model, key)
+
+
+class PanelModelView(RoleRequired, ModelView):
+    """A ModelView whose every save is validated, stamped and audited in one transaction.
+
+    Subclasses name the audit `entity` and `audit_fields`, and say what is wrong with a
+    change in `change_problems` and with a deletion in `delete_problems`.
+    """
+
+    form_base_class = AdminForm
+    model_form_converter = SQLModelConverter
+    filter_converter = SQLModelFilters()
+    can_view_details = True
+    # Bulk delete is off: each deletion is checked for references and audited on its own.
+    action_disallowed_list = ["delete"]
+    page_size = 50
+    entity = ""
+    audit_fields: tuple[str, ...] = ()
+
+    def build_new_instance(self):
+        return self.model()  # SQLModel's __init__ fills the default factories
+
+    def audit_key(self, model) -> str:
+        return str(model.slug)
+
+    def audit_state(self, model, committed: bool = False) -> dict:
+        read = committed_value if committed else getattr
+        return {f: to_jsonable_python(read(model, f)) for f in self.audit_fields}
+
+    def change_problems(self, form, model, is_created: bool) -> list[Problem]:
+        """Why this create or update must not be saved; empty when it may."""
+        return []
+
+    def delete_problems(self, model) -> list[str]:
+        """Why this row must not be deleted; empty when it may."""
+        return []
+
+    def on_model_change(self, form, model, is_created):
+        with db.session.no_autoflush:  # the new row must not be flushed half-checked
+            problems = self.change_problems(form, model, is_created)
+        if problems:
+            for name, message in problems:
+                errors = getattr(getattr(form, name, None), "errors", None) if name else None
+                if isinstance(errors, list):
+                    errors.append(message)
+            raise ValidationError("Not saved. " + "; ".join(m for _, m in problems))
+        before = None if is_created else self.audit_state(model, committed=True)
+        after = self.audit_state(model)
+        if before == after:
+            return  # saved without changes: nothing to audit or stamp
+        if hasattr(model, "updated_by"):
+            model.updated_by = actor()
+            model.updated_at = utcnow()
+        record_change(actor(), "create" if is_created else "update", self.entity,
+                      self.audit_key(model), before, after)
+
+    def on_model_delete(self, model):
+        problems = self.delete_problems(model)
+        if problems:
+            raise ValidationError("Not deleted. " + "; ".join(problems))
+        record_change(actor(), "delete", self.entity, self.audit_key(model),
+                      self.audit_state(model), None)

@@ -1,0 +1,98 @@
+"""The draft rules: a structured editor whose every save the server checks."""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+from flask_admin import expose
+from markupsafe import Markup, escape
+from pydantic import ValidationError as PydanticError
+from sqlalchemy import select
+
+from admin.forms import pydantic_messages
+from admin.rule_form import ActionField, ConditionsField
+from admin.views.base import PanelModelView, Problem
+from admin.wording import describe_action, describe_condition, vocabulary_document
+from rules import schema
+from rules.checks import rule_static_problems
+from service.extensions import db
+from service.intake import VOCABULARY
+from service.models import Advice, Exercise
+
+RULE_FIELDS = tuple(schema.Rule.model_fields)
+
+
+def _conditions(view, context, model, name):
+    return describe_condition(model.conditions)
+
+
+def _action(view, context, model, name):
+    words = describe_action(model.action or {})
+    if (model.action or {}).get("type") == "refer":
+        level = model.action.get("level", "")
+        return Markup(f'<span class="level level-{escape(level)}">{escape(words)}</span>')
+    return words
+
+
+class RuleView(PanelModelView):
+    """Draft rules: when the answers match the conditions, take the action."""
+
+    draft_banner = True
+    entity = "rule"
+    audit_fields = (*RULE_FIELDS, "display_order")
+    column_list = ("display_order", "enabled", "name", "conditions", "action", "updated_at",
+                   "updated_by")
+    column_details_list = (*audit_fields, "updated_at", "updated_by")
+    column_labels = {"display_order": "#", "conditions": "When", "action": "Then",
+                     "reason": "Reason shown to the patient",
+                     "rationale": "Rationale (for clinicians)", "updated_at": "Changed",
+                     "updated_by": "By"}
+    column_formatters = {"conditions": _conditions, "action": _action}
+    column_searchable_list = ("slug", "name", "reason")
+    column_filters = ("enabled",)
+    column_default_sort = [("display_order", False), ("id", False)]
+    # Extra fields must be listed here too: flask-admin builds the form from this order.
+    form_columns = ("name", "slug", "enabled", "conditions", "action", "reason", "rationale",
+                    "source", "display_order")
+    form_extra_fields = {
+        "conditions": ConditionsField("When"),
+        "action": ActionField("Then"),
+    }
+    form_args = {
+        "slug": {"label": "Short id",
+                 "description": "Lower-case letters, digits, - and _; shown in the audit log."},
+        "enabled": {"description": "Untick to keep the rule in the draft without using it."},
+        "reason": {"description": "Plain words: why this applies to the patient."},
+        "rationale": {"description": "For reviewers: why the rule is right and safe."},
+        "source": {"description": "The guideline or paper it rests on."},
+        "display_order": {"label": "Position in the list"},
+    }
+    form_widget_args = {"reason": {"rows": 3}, "rationale": {"rows": 3},
+                        "source": {"rows": 2}}
+
+    @property
+    def extra_js(self):
+        return [url_for("panel.static", filename="rule_editor.js")]
+
+    @expose("/vocabulary.json")
+    def vocabulary(self):
+        """The fields, operators and values a rule may use, for the editor script."""
+        return jsonify(vocabulary_document())
+
+    def change_problems(self, form, model, is_created) -> list[Problem]:
+        try:
+            rule = schema.Rule.model_validate({f: getattr(model, f) for f in RULE_FIELDS})
+        except PydanticError as error:
+            return [(m.split(".")[0].split(":")[0], m) for m in pydantic_messages(error)]
+        exercises = set(db.session.scalars(select(Exercise.slug)))
+        advice = set(db.session.scalars(select(Advice.slug)))
+        problems = schema.rule_problems(rule, VOCABULARY, exercises, advice)
+        if rule.enabled:  # a disabled draft rule may be unfinished
+            problems += rule_static_problems(rule, VOCABULARY)
+        return [(_field_of(p), p) for p in problems]
+
+
+def _field_of(problem: str) -> str:
+    """Which part of the form a rule problem is about, to show it next to that part."""
+    if problem.startswith(("unknown exercise", "unknown advice")) or "referral" in problem:
+        return "action"
+    return "reason" if "reason is blank" in problem else "conditions"

@@ -1,0 +1,93 @@
+"""Rules in the words a clinician reads: conditions, actions, levels and the vocabulary."""
+
+from __future__ import annotations
+
+from rules.levels import TRIAGE_LEVELS
+from service.intake import SECTIONS, VOCABULARY, Intake
+from service.outcome import LEVEL_GUIDANCE
+from service.questionnaire import CHOICE_LABELS
+
+OPERATOR_WORDS = {"==": "is", "!=": "is not", "<": "is less than", "<=": "is at most",
+                  ">": "is more than", ">=": "is at least", "in": "is one of"}
+
+LEVEL_WORDS = {level: LEVEL_GUIDANCE[level][0] if level in LEVEL_GUIDANCE else "Self care"
+               for level in TRIAGE_LEVELS}
+
+
+def level_label(level: str) -> str:
+    """E.g. 'emergency: Go to an emergency department now'."""
+    return f"{level}: {LEVEL_WORDS.get(level, level)}"
+
+
+def short_name(field: str) -> str:
+    return field.replace("_", " ")
+
+
+def _value_words(field: str, value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_value_words(field, v) for v in value)
+    return short_name(str(value)) if isinstance(value, str) else str(value)
+
+
+def describe_condition(tree: dict, top: bool = True) -> str:
+    """A condition tree as one readable line, e.g. 'age is at least 50 AND fever is yes'."""
+    if not isinstance(tree, dict):
+        return str(tree)
+    if "field" in tree:
+        op = OPERATOR_WORDS.get(tree.get("op"), tree.get("op"))
+        return f"{short_name(tree['field'])} {op} {_value_words(tree['field'], tree.get('value'))}"
+    kind = "all" if "all" in tree else "any"
+    parts = [describe_condition(child, top=False) for child in tree.get(kind) or []]
+    if not parts:
+        return "always" if kind == "all" else "never"
+    joined = (" AND " if kind == "all" else " OR ").join(parts)
+    return joined if top or len(parts) == 1 else f"({joined})"
+
+
+def describe_action(action: dict, exercise_names: dict | None = None,
+                    advice_titles: dict | None = None) -> str:
+    """An action in words, e.g. 'Refer: emergency' or 'Include exercise: Walking'."""
+    kind = action.get("type")
+    if kind == "refer":
+        hold = ", no routine" if action.get("withhold_routine") else ""
+        return f"Refer: {level_label(action.get('level', '?'))}{hold}"
+    if kind == "include_exercise":
+        slug = action.get("exercise", "?")
+        dose = action.get("dose") or {}
+        words = [f"{k.replace('_', ' ')} {v}" for k, v in dose.items() if v is not None]
+        extra = f" ({', '.join(words)})" if words else ""
+        return f"Include exercise: {(exercise_names or {}).get(slug, slug)}{extra}"
+    if kind == "add_advice":
+        slug = action.get("advice", "?")
+        return f"Add advice: {(advice_titles or {}).get(slug, slug)}"
+    return str(action)
+
+
+def _section(name: str) -> str | None:
+    info = Intake.model_fields.get(name) or Intake.model_computed_fields.get(name)
+    extra = getattr(info, "json_schema_extra", None) or {}
+    return extra.get("section", "impact" if name in Intake.model_computed_fields else None)
+
+
+def vocabulary_document() -> dict:
+    """The fields, operators and values a rule may use, for the rule editor.
+
+    Built from the intake model's vocabulary every time, never a hand-copied list.
+    """
+    fields = []
+    for spec in VOCABULARY.values():
+        labels = CHOICE_LABELS.get(spec.name, {})
+        fields.append({
+            "name": spec.name,
+            "label": spec.label or short_name(spec.name),
+            "section": _section(spec.name),
+            "kind": spec.kind,
+            "operators": list(spec.operators),
+            "choices": [{"value": c, "label": labels.get(c, short_name(c))}
+                        for c in spec.choices],
+            "minimum": spec.minimum,
+            "maximum": spec.maximum,
+        })
+    return {"fields": fields, "operators": OPERATOR_WORDS, "sections": SECTIONS}
