@@ -28,6 +28,7 @@ ACTION_TYPES = {
     "add_advice": "Add advice to the routine",
 }
 DOSE_FIELDS = tuple(Dose.model_fields)
+LEVELS = {level: level_label(level) for level in get_args(ReferralLevel)}
 
 
 class ConditionEditorWidget:
@@ -90,21 +91,22 @@ def advice_choices() -> dict[str, str]:
 
 
 class ActionForm(Form):
-    """What a rule does when it fires. Only the inputs for the chosen kind are kept."""
+    """What a rule does when it fires. Only the inputs for the chosen kind are checked and kept."""
 
     type = fields.SelectField("When the conditions hold", choices=ACTION_TYPES)
-    level = fields.SelectField(
-        "Urgency", choices={lv: level_label(lv) for lv in get_args(ReferralLevel)})
+    # The choice lists below are checked in validate(), and only for the chosen kind:
+    # the inputs of the other kinds are hidden in the browser and may be blank or absent.
+    level = fields.SelectField("Urgency", choices=LEVELS, validate_choice=False)
     message = fields.TextAreaField(
         "What the patient is told to do, and how soon", render_kw={"rows": 3})
     withhold_routine = fields.BooleanField(
         "Give no exercises at all until a doctor has seen them")
-    exercise = fields.SelectField("Exercise", choices=exercise_choices)
+    exercise = fields.SelectField("Exercise", choices=exercise_choices, validate_choice=False)
     hold_seconds = _dose_field("hold_seconds", "Hold (seconds)")
     reps = _dose_field("reps", "Repetitions")
     sets = _dose_field("sets", "Sets")
     times_per_day = _dose_field("times_per_day", "Times a day")
-    advice = fields.SelectField("Advice", choices=advice_choices)
+    advice = fields.SelectField("Advice", choices=advice_choices, validate_choice=False)
 
     @classmethod
     def from_dict(cls, action: dict) -> dict:
@@ -128,12 +130,20 @@ class ActionForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        required = {"refer": ("message", "write what the patient should do"),
-                    "include_exercise": ("exercise", "choose the exercise"),
-                    "add_advice": ("advice", "choose the advice")}.get(self.type.data)
-        if required and not (self[required[0]].data or "").strip():
-            self[required[0]].errors.append(required[1])
-            valid = False
+        kind = self.type.data
+        needs = {"refer": [("level", LEVELS, "choose the urgency"),
+                           ("message", None, "write what the patient should do")],
+                 "include_exercise": [("exercise", exercise_choices(), "choose the exercise")],
+                 "add_advice": [("advice", advice_choices(), "choose the advice")]}
+        for name, allowed, problem in needs.get(kind, []):
+            value = (self[name].data or "").strip()
+            if not value or (allowed is not None and value not in allowed):
+                self[name].errors = [*self[name].errors, problem]
+                valid = False
+        if kind != "include_exercise":  # a hidden dose must not block saving a referral
+            for name in DOSE_FIELDS:
+                self[name].errors = []
+            valid = valid and not any(self[n].errors for n in ("type", "message", "level"))
         return valid
 
 

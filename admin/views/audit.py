@@ -59,6 +59,7 @@ class AuditView(RoleRequired, ModelView):
         FilterLike(AuditEntry.actor, "Who"),
         FilterLike(AuditEntry.entity_key, "Which"),
     )
+    named_filter_urls = True  # ?flt0_what_equals=rule: links a person can read and share
     column_default_sort = [("at", True), ("id", True)]
     column_sortable_list = ("at", "actor", "action", "entity")
     page_size = 50
