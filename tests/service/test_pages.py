@@ -1,0 +1,325 @@
+"""The patient's web form and result page, through the Flask test client."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from service import models
+from service.extensions import db
+from service.intake import SECTIONS
+from service.publishing import publish
+from service.vignettes import expectation_problems
+from service.web_form import flat_questions, form_answers, intake_from_form
+from tests.browser.result_reader import read_outcome
+from tests.conftest import PUBLIC_VIGNETTES
+
+VIGNETTES = {v["id"]: v for v in PUBLIC_VIGNETTES}
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests look at: controls, labels, legends, markup rules."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.controls: list[dict] = []
+        self.label_for: set[str] = set()
+        self.fieldsets = self.legends = 0
+        self.inline_scripts = self.style_blocks = self.style_attributes = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.style_attributes += "style" in a
+        if tag in ("input", "select", "textarea") and a.get("type") != "hidden":
+            self.controls.append(a)
+        elif tag == "label" and "for" in a:
+            self.label_for.add(a["for"])
+        elif tag == "fieldset":
+            self.fieldsets += 1
+        elif tag == "legend":
+            self.legends += 1
+        elif tag == "script" and not a.get("src"):
+            self.inline_scripts += 1
+        elif tag == "style":
+            self.style_blocks += 1
+
+    def named(self, name: str) -> list[dict]:
+        return [c for c in self.controls if c.get("name") == name]
+
+
+@pytest.fixture
+def csrf_app(app):
+    """The app with CSRF checks on, whatever a test configuration might default to."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+@pytest.fixture
+def web(csrf_app):
+    return csrf_app.test_client()
+
+
+def csrf_token(client) -> str:
+    html = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def post_form(client, answers: dict | MultiDict):
+    """Post answers as the page would: with the token from a fresh GET of the form."""
+    data = MultiDict(answers)
+    data["csrf_token"] = csrf_token(client)
+    return client.post("/", data=data)
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(models.TriageRecord.id)))
+
+
+def routine_answers() -> dict[str, str]:
+    return form_answers(VIGNETTES["piriformis"]["intake"])
+
+
+def test_the_form_asks_every_question_by_its_intake_name(web):
+    response = web.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = Page(html)
+    for name, question in flat_questions():
+        controls = page.named(name)
+        assert controls, f"no control for {name}"
+        if question["type"] == "boolean":
+            assert [c["value"] for c in controls] == ["yes", "no"]
+        elif question["type"] == "choice":
+            assert [c["value"] for c in controls] == [c["value"] for c in question["choices"]]
+        else:
+            assert [c["type"] for c in controls] == ["text"]
+        # Nothing is answered for the patient, least of all a safety question.
+        assert not any("checked" in c for c in controls), name
+    assert all(c["id"] in page.label_for for c in page.controls), "a control has no label"
+    assert page.fieldsets == page.legends > 0
+    for title in SECTIONS.values():
+        assert f"{title}</h2>" in html
+    assert "This is not a diagnosis" in html
+
+
+def test_the_red_flag_questions_are_asked_in_plain_words_on_the_form(web):
+    html = web.get("/").get_data(as_text=True)
+    assert "numbness or tingling around your genitals, back passage (anus)" in html
+    assert "For example, it feels different when you wipe after using the toilet." in html
+
+
+@pytest.mark.parametrize("change, field, words", [
+    (lambda a: a.pop("age"), "age", "Please enter a number from 0 to 120"),
+    (lambda a: a.update(age="abc"), "age", "must be a whole number"),
+    (lambda a: a.update(age="12.5"), "age", "must be a whole number"),
+    (lambda a: a.update(age="130"), "age", "must be a number from 0 to 120"),
+    (lambda a: a.pop("saddle_numbness"), "saddle_numbness", "Please choose Yes or No"),
+    (lambda a: a.update(leg_pain="sideways"), "leg_pain", "Please choose one of the answers"),
+])
+def test_a_wrong_or_missing_answer_shows_the_form_again(csrf_app, web, change, field, words):
+    answers = routine_answers()
+    change(answers)
+    response = post_form(web, answers)
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):html.index("</ul>")]
+    assert words in summary
+    target = f"q-{field}" + ("-yes" if field == "saddle_numbness" else "")
+    target += "-none" if field == "leg_pain" else ""
+    assert f'href="#{target}"' in summary
+    assert f'id="{target}"' in html
+    assert f'id="q-{field}-error"' in html  # and next to the question itself
+    # The other answers are kept as they were given.
+    assert f'value="{answers["pain_score"]}"' in html
+    assert re.search(r'id="q-fever-no"\s+name="fever"\s+value="no" checked', html)
+    assert stored(csrf_app) == 0
+
+
+def test_unexpected_or_doubled_answers_are_refused_not_ignored(csrf_app, web):
+    answers = MultiDict(routine_answers())
+    answers["sadle_numbness"] = "yes"
+    answers.add("fever", "yes")  # now both yes and no
+    response = post_form(web, answers)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "We did not expect this answer" in html
+    assert 'id="q-fever-error"' in html
+    assert stored(csrf_app) == 0
+
+
+def test_start_back_is_optional_but_not_by_halves(csrf_app, web):
+    answers = routine_answers() | {"start_back.q1": "yes", "start_back.q9": "slightly"}
+    response = post_form(web, answers)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for item in ("q2", "q3", "q4", "q5", "q6", "q7", "q8"):
+        assert f'id="q-start_back-{item}-error"' in html
+    assert 'id="q-start_back-q1-error"' not in html
+    assert stored(csrf_app) == 0
+
+    none = post_form(web, routine_answers())
+    assert none.status_code == 200
+    assert "How the pain is affecting you" not in none.get_data(as_text=True)
+    full = routine_answers() | {f"start_back.q{i}": "yes" for i in range(1, 9)}
+    full["start_back.q9"] = "extremely"
+    html = post_form(web, full).get_data(as_text=True)
+    assert "High risk (total 9 of 9, psychosocial 5 of 5)" in html
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_stores_nothing(csrf_app, web):
+    web.get("/")  # a session exists, but the post does not carry its token
+    response = web.post("/", data=routine_answers())
+    assert response.status_code == 400
+    assert "nothing has been saved" in response.get_data(as_text=True)
+    wrong = web.post("/", data=routine_answers() | {"csrf_token": "forged"})
+    assert wrong.status_code == 400
+    assert stored(csrf_app) == 0
+    assert post_form(web, routine_answers()).status_code == 200  # the real token works
+    assert stored(csrf_app) == 1
+
+
+@pytest.mark.parametrize("vignette", PUBLIC_VIGNETTES, ids=[v["id"] for v in PUBLIC_VIGNETTES])
+def test_public_vignette_through_the_web_form(web, vignette):
+    response = post_form(web, form_answers(vignette["intake"]))
+    assert response.status_code == 200
+    shown = read_outcome(response.get_data(as_text=True))
+    assert shown.triage_level in vignette["expect"]["levels"]
+    assert expectation_problems(vignette["expect"], shown) == []
+
+
+def test_the_page_reader_would_catch_a_wrong_result(web):
+    """The vignette test above can fail: an A&E case read from a routine page fails."""
+    html = post_form(web, routine_answers()).get_data(as_text=True)
+    problems = expectation_problems(VIGNETTES["ces-saddle-bladder"]["expect"],
+                                    read_outcome(html))
+    assert "a routine was given" in problems and any("level self_care" in p for p in problems)
+
+
+def test_the_result_is_stored_once_and_never_cached(csrf_app, web):
+    response = post_form(web, routine_answers())
+    assert response.headers["Cache-Control"] == "no-store"
+    reference = re.search(r"ST-[0-9A-Z]{4}-[0-9A-Z]{4}", response.get_data(as_text=True))
+    with csrf_app.app_context():
+        record = db.session.scalar(select(models.TriageRecord))
+    assert record.reference == reference.group(0)
+    assert record.intake == intake_from_form(MultiDict(routine_answers())) | {
+        "sex": "female", "start_back": None, "cancer_years_ago": None}
+
+
+def test_a_referral_with_a_routine_shows_the_referral_first(web):
+    html = post_form(web, form_answers(VIGNETTES["chronic-medium-risk"]["intake"])).get_data(
+        as_text=True)
+    assert 'data-triage-level="consultation"' in html
+    order = [html.index(marker) for marker in (
+        "Book an appointment with a doctor or physiotherapist</h1>", "Within about 2 weeks",
+        "Summary for your doctor", 'data-advice="stop_signs"', 'data-exercise="walking"',
+        "Your walking plan")]
+    assert order == sorted(order)
+
+
+def test_the_doctor_summary_lists_the_answers_that_matter(web):
+    answers = routine_answers() | {"saddle_numbness": "yes", "cancer_history": "yes",
+                                   "cancer_years_ago": "12", "pain_score": "7"}
+    html = post_form(web, answers).get_data(as_text=True)
+    summary = html[html.index("Summary for your doctor"):]
+    assert "inner thighs? Yes" in summary
+    assert "Have you ever been diagnosed with cancer? Yes" in summary
+    assert "diagnosed or treated? 12" in summary
+    assert "7 out of 10" in summary and "21 days ago" in summary
+    assert "cauda equina syndrome" in summary  # why the service referred
+    assert re.search(r"\d{1,2} \w+ 20\d\d at \d\d:\d\d UTC", summary)
+
+
+def change_and_publish(app, **changes) -> None:
+    """Edit the draft (rule reasons, advice text, illustrations) and publish it."""
+    with app.app_context():
+        for slug, reason in changes.get("rule_reason", {}).items():
+            db.session.scalar(select(models.Rule).where(models.Rule.slug == slug)).reason = reason
+        for slug, text in changes.get("advice_text", {}).items():
+            db.session.scalar(select(models.Advice).where(models.Advice.slug == slug)).text = text
+        for slug, drawing in changes.get("illustration", {}).items():
+            row = db.session.scalar(select(models.Exercise).where(models.Exercise.slug == slug))
+            row.illustration = drawing
+        db.session.commit()
+        assert publish("test").version == 2
+
+
+def test_clinician_text_is_shown_as_text_never_run(csrf_app, web):
+    script = '<script>alert("reason")</script>'
+    change_and_publish(csrf_app, rule_reason={"ces_saddle_numbness": f"{script} Go now."},
+                       advice_text={"stop_signs": 'Stop.\n- <img src=x onerror="alert(1)">'})
+    referral = post_form(web, routine_answers() | {"saddle_numbness": "yes"})
+    html = referral.get_data(as_text=True)
+    assert script not in html
+    assert "&lt;script&gt;alert(&#34;reason&#34;)&lt;/script&gt; Go now." in html
+    routine = post_form(web, routine_answers()).get_data(as_text=True)
+    assert "<img src=x" not in routine
+    assert "<li>&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</li>" in routine
+
+
+def test_an_unknown_drawing_falls_back_to_the_generic_one(csrf_app, web):
+    change_and_publish(csrf_app, illustration={"piriformis_stretch": "../../base.html"})
+    html = post_form(web, routine_answers()).get_data(as_text=True)
+    card = html[html.index('data-exercise="piriformis_stretch"'):]
+    assert card.index('data-drawing="generic"') < card.index("</article>")
+    assert 'data-drawing="hamstring_stretch"' in html
+
+
+def test_the_fail_safe_result_is_a_referral_without_a_routine(web, monkeypatch):
+    class NothingPublished:
+        def current(self):
+            return None
+    monkeypatch.setattr("service.triage.active_ruleset", lambda: NothingPublished())
+    html = post_form(web, routine_answers()).get_data(as_text=True)
+    assert 'data-triage-level="consultation"' in html
+    assert "We could not complete your assessment" in html
+    assert "data-exercise" not in html
+
+
+@pytest.mark.parametrize("path", ["form", "errors", "referral", "routine"])
+def test_pages_have_no_inline_script_or_style(web, path):
+    answers = {"form": None, "errors": {}, "referral": routine_answers() | {"fever": "yes"},
+               "routine": routine_answers()}[path]
+    html = (web.get("/") if answers is None else post_form(web, answers)).get_data(as_text=True)
+    page = Page(html)
+    assert (page.inline_scripts, page.style_blocks, page.style_attributes) == (0, 0, 0)
+
+
+def test_form_answers_and_intake_from_form_are_inverses(vignettes):
+    for v in vignettes:
+        assert intake_from_form(MultiDict(form_answers(v["intake"]))) == v["intake"]
+
+
+@pytest.mark.parametrize("level, title, call", [
+    ("emergency_ambulance", "Call an ambulance now", 'href="tel:999">Call 999 for an ambulance'),
+    ("emergency", "Go to an emergency department now", 'href="tel:999">call 999'),
+    ("consultation_24", "See a doctor today", "Within 24 hours"),
+    ("consultation", "Book an appointment with a doctor or physiotherapist",
+     "Within about 2 weeks"),
+])
+def test_each_referral_level_has_its_own_call_to_action(app, intake, level, title, call):
+    """Every level is rendered, including any the default rules do not use yet."""
+    from service.intake import Intake
+    from service.outcome import LEVEL_GUIDANCE, Outcome, Reason, Referral
+    from service.pages import render_result
+
+    heading, time_frame, message = LEVEL_GUIDANCE[level]
+    reason = Reason(rule="r", text="Because of what you told us.")
+    outcome = Outcome(id="ST-TEST-0001", triage_level=level, routine=None, reasons=[reason],
+                      ruleset_version=1, referral=Referral(
+                          level=level, title=heading, time_frame=time_frame,
+                          message=message, reasons=[reason]))
+    with app.test_request_context("/", method="POST"):
+        html = render_result(Intake.model_validate(intake), outcome)
+    assert f'data-triage-level="{level}"' in html
+    assert f'<h1 id="result-title">{title}</h1>' in html
+    assert call in html
+    assert "Because of what you told us." in html and "This is not a diagnosis" in html
+    assert ("tel:999" in html) == level.startswith("emergency")
