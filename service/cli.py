@@ -1,4 +1,4 @@
-"""The `sciatica-triage` command: serve, triage a file, and the Flask commands."""
+"""The `sciatica-triage` command: serve, triage a file, migrate (`db`), and Flask's."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def main():
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the database and publish the default knowledge base if it is empty."""
+    """Apply every migration, then seed and publish the defaults if the database is empty."""
     from service.database import initialise_database
 
     version = initialise_database()
@@ -72,6 +72,9 @@ def triage_command(file):
 
 
 def register(app: Flask) -> None:
-    """Add the service's commands to `app.cli`."""
+    """Add the service's commands to `app.cli`, and Flask-Migrate's `db` group."""
+    from service.database import init_migrations
+
+    init_migrations(app)  # idempotent: a no-op if the factory already bound it
     for command in (init_db_command, serve_command, triage_command):
         app.cli.add_command(command)

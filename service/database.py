@@ -1,15 +1,32 @@
-"""Database set-up: SQLite pragmas, first-run creation and seeding."""
+"""Database set-up: SQLite pragmas, migrations, first-run seeding."""
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from flask import Flask
-from sqlalchemy import event, select
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from flask_migrate import Migrate
+from sqlalchemy import Connection, event, inspect, select, text
 
 from service.extensions import db
 
 log = logging.getLogger(__name__)
+
+# Next to the packages, so it is found from a checkout or an editable install only.
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+# Every module that declares tables: migrations must cover them all.
+MODEL_MODULES = ("service.models", "admin.models")
+# The revision a database made by create_all, before migrations existed, is at.
+BASELINE_REVISION = "0001"
+# Any constant both processes agree on: pg_advisory_lock serialises initialisation.
+_INIT_LOCK_KEY = 0x5C1A71CA
 
 
 def is_sqlite(app: Flask) -> bool:
@@ -38,17 +55,88 @@ def configure_engine(app: Flask) -> None:
             cursor.close()
 
 
+@event.listens_for(db.metadata, "after_drop")
+def _forget_migration_history(_metadata, connection, **_kw) -> None:
+    # After db.drop_all() the history would still claim every table exists, and the next
+    # upgrade would create nothing: drop the history with the tables it describes.
+    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def init_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate: the `db` command group and the migrations folder."""
+    if "migrate" in app.extensions:
+        return
+    # Batch mode, so a revision that alters a table also runs on SQLite.
+    Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+
+
+def import_models() -> None:
+    """Import every models module, so the metadata holds every table."""
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:  # the module exists but an import inside it failed
+                raise
+
+
+def head_revision() -> str:
+    """The newest revision in the migrations folder."""
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at; None if migrations never ran on it."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_schema() -> None:
+    """Apply every migration not yet applied (what `sciatica-triage db upgrade` does)."""
+    config = current_app.extensions["migrate"].migrate.get_config()
+    with db.engine.connect() as connection:
+        unversioned = current_revision(connection) is None
+        created_by_hand = inspect(connection).has_table("rulesetversion")
+    if unversioned and created_by_hand:
+        # Made by create_all before there were migrations: that schema is the baseline.
+        log.warning("database has tables but no migration history: stamping %s",
+                    BASELINE_REVISION)
+        command.stamp(config, BASELINE_REVISION)
+    command.upgrade(config, "head")
+
+
+@contextmanager
+def _exclusive_initialisation() -> Iterator[None]:
+    """On PostgreSQL, one process at a time migrates and seeds (several may start at once)."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _INIT_LOCK_KEY})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": _INIT_LOCK_KEY})
+
+
 def initialise_database() -> int | None:
-    """Create missing tables; on a fresh database seed the defaults and publish them.
+    """Migrate to the newest schema; on an empty database seed the defaults and publish.
 
     Returns the version published, or None when the database already had one.
     """
+    with _exclusive_initialisation():
+        upgrade_schema()
+        return _seed_and_publish_if_empty()
+
+
+def _seed_and_publish_if_empty() -> int | None:
     from service.knowledge import seed_draft
     from service.models import RulesetVersion
     from service.publishing import publish
 
-    db.create_all()
     if db.session.scalar(select(RulesetVersion.id).limit(1)) is not None:
+        db.session.rollback()  # end the read, so no transaction is left open
         return None
     seed_draft()
     db.session.commit()
