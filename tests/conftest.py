@@ -1,4 +1,7 @@
-"""Fixtures: an app on a fresh database (SQLite file, or PostgreSQL via TEST_DATABASE_URL)."""
+"""Fixtures: an app on a fresh database (SQLite file, or PostgreSQL via TEST_DATABASE_URL).
+
+TEST_DATABASE_URL names a database the tests own: every test starts by emptying it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import os
 from importlib import resources
 
 import pytest
+from sqlalchemy import text
 
 from service import create_app
 from service.database import initialise_database
@@ -26,6 +30,18 @@ def database_uri(tmp_path) -> str:
     return normalise_database_url(url)
 
 
+def empty_database() -> None:
+    """Drop every table, the migration history included (a SQLite file is new already)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    # The schema, not the model tables: a test may leave tables or types no model names.
+    with db.engine.begin() as connection:
+        # A connection some earlier test leaked would block the drop: fail, do not hang.
+        connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app with the default knowledge base published as version 1."""
@@ -36,15 +52,13 @@ def app(tmp_path):
         "RULESET_POLL_SECONDS": 0.0,
     })
     with app.app_context():
-        db.drop_all()  # PostgreSQL is shared between tests: start clean
-        initialise_database()
+        empty_database()
+        initialise_database()  # migrations, seed, publish: the path a first deploy takes
     yield app
     with app.app_context():
         app.extensions["sciatica_ruleset"].close()
         db.session.remove()
-        if os.environ.get("TEST_DATABASE_URL"):
-            db.drop_all()
-        db.engine.dispose()
+        db.engine.dispose()  # no connection may outlive the test: the next one drops all
 
 
 @pytest.fixture
