@@ -262,3 +262,23 @@ def test_vignettes_through_the_browser(live_server, page, case):
     shown = read_outcome(page.content())
     assert shown.triage_level in VIGNETTES[case]["expect"]["levels"]
     assert expectation_problems(VIGNETTES[case]["expect"], shown) == []
+
+
+def test_the_pages_run_under_the_content_security_policy_without_complaint(live_server, page):
+    """No console error (a CSP violation is one) on the form, the error form or a result."""
+    complaints = []
+
+    def heard(message):
+        # The re-shown form's own 422 is logged as a failed load: that one is expected.
+        if message.type == "error" and "status of 422" not in message.text:
+            complaints.append(f"{message.text} ({message.location.get('url')})")
+
+    page.on("console", heard)
+    page.on("pageerror", lambda error: complaints.append(str(error)))
+    response = page.goto(live_server.url)
+    assert "default-src" in (response.headers.get("content-security-policy") or "")
+    submit(page)
+    fill_by_name(page, answers_for("piriformis"))
+    submit(page)
+    assert page.locator("[data-print]").is_visible()  # the script ran: it shows the button
+    assert complaints == []
