@@ -12,6 +12,7 @@ import pytest
 from service.vignettes import expectation_problems
 from service.web_form import flat_questions, form_answers
 from tests.browser import axe
+from tests.browser.conftest import PHONE
 from tests.browser.result_reader import read_outcome
 from tests.conftest import PUBLIC_VIGNETTES
 
@@ -143,6 +144,26 @@ def test_a_missing_answer_is_summarised_with_links_and_answers_are_kept(
     page.locator("#q-saddle_numbness-no").check()
     assert submit(page).status == 200
     assert shown_level(page) == "self_care"
+
+
+def test_everything_works_without_javascript(browser, live_server, artifacts):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url)
+        assert submit(page).status == 422  # errors are the server's, not the script's
+        assert page.locator(".error-summary").is_visible()
+        page.get_by_role("link", name=QUESTIONS["age"]["label"]).click()
+        assert page.url.endswith("#q-age")
+        fill_by_name(page, answers_for("hamstrings"))
+        assert submit(page).status == 200
+        assert shown_level(page) == "self_care"
+        assert page.locator("article.exercise").count() >= 3
+        # A print button that needs a script to work is not offered without one.
+        assert not page.locator("[data-print]").is_visible()
+        page.screenshot(path=artifacts / "result-no-javascript.png")
+    finally:
+        context.close()
 
 
 def test_a_patient_can_answer_with_the_keyboard_alone(live_server, page, artifacts):

@@ -323,3 +323,18 @@ def test_each_referral_level_has_its_own_call_to_action(app, intake, level, titl
     assert call in html
     assert "Because of what you told us." in html and "This is not a diagnosis" in html
     assert ("tel:999" in html) == level.startswith("emergency")
+
+
+@pytest.mark.parametrize("text, blocks", [
+    ("One line.", [("p", "One line.")]),
+    ("First part\nof a paragraph.\n\nSecond.", [("p", "First part of a paragraph."),
+                                                 ("p", "Second.")]),
+    ("Look out for:\n- this\n- that\nThen act.",
+     [("p", "Look out for:"), ("ul", ["this", "that"]), ("p", "Then act.")]),
+    ("Windows\r\n\r\n- line ends", [("p", "Windows"), ("ul", ["line ends"])]),
+    ("-no space is not a bullet", [("p", "-no space is not a bullet")]),
+])
+def test_advice_text_becomes_paragraphs_and_lists(text, blocks):
+    from service.result_view import advice_blocks
+
+    assert advice_blocks(text) == blocks
