@@ -3,6 +3,10 @@
 General on purpose, for any browser test (the patient pages, the admin panel):
 `live_server` has `.url` and `.app`; `browser` is shared by the session; `page` is a
 fresh context (no cookies) per test, sized like a phone unless a test resizes it.
+
+The live server's database lives for the whole session: a test that publishes a
+change should publish the defaults back, so the patient-page tests see the default
+knowledge base whatever order tests run in.
 """
 
 from __future__ import annotations
