@@ -13,11 +13,14 @@ from service.extensions import db
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
+URGENT_HELP = (
+    "If you have numbness around your genitals or back passage, a new problem with your "
+    "bladder or bowels, or leg weakness that is getting worse, go to an emergency "
+    "department now."
+)
 UNAVAILABLE = (
     "The service cannot store answers right now, so nothing was saved. Please try again "
-    "in a few seconds. If you have numbness around your genitals or back passage, a new "
-    "problem with your bladder or bowels, or leg weakness that is getting worse, go to "
-    "an emergency department now."
+    "in a few seconds. " + URGENT_HELP
 )
 
 
@@ -56,6 +59,6 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return jsonify({"error": "internal error",
-                            "detail": "The service could not answer. If you have urgent "
-                                      "symptoms, contact a doctor or emergency services."}), 500
-        return "The service could not answer. Please try again.", 500
+                            "detail": "The service could not answer. " + URGENT_HELP}), 500
+        return ("The service could not answer, so nothing was assessed. Please try again "
+                "in a minute. " + URGENT_HELP), 500

@@ -54,6 +54,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # A patient in pain may take more than an hour over the form; the token stays
+        # bound to the session cookie, so no time limit is needed to tie it to them.
+        "WTF_CSRF_TIME_LIMIT": None,
         # Behind one reverse proxy (a PaaS router), trust its X-Forwarded-Proto and -For.
         "TRUST_PROXY": os.environ.get("TRUST_PROXY", "") == "1",
     }

@@ -85,3 +85,15 @@ def test_the_ordinary_path_is_not_the_fail_safe(client, intake):
     body = client.post("/api/v1/triage", json=intake).get_json()
     assert body["triage_level"] == "self_care"
     assert body["routine"] is not None
+
+
+def test_an_unexpected_page_error_still_gives_the_urgent_advice(app, client, monkeypatch):
+    import service.pages
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(service.pages, "render_template", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "emergency department now" in response.get_data(as_text=True)
