@@ -74,12 +74,11 @@ class ExerciseView(LibraryView):
     column_list = ("display_order", "name", "slug", "category", "dose", "updated_at",
                    "updated_by")
     column_details_list = (*audit_fields, "updated_at", "updated_by")
-    column_labels = {"display_order": "#", "updated_at": "Changed", "updated_by": "By",
-                     "hold_seconds": "Hold (seconds)", "reps": "Repetitions",
+    column_labels = {"display_order": "#", "slug": "Short id", "updated_at": "Changed",
+                     "updated_by": "By", "hold_seconds": "Hold (seconds)", "reps": "Repetitions",
                      "times_per_day": "Times a day"}
     column_formatters = {"dose": _dose}
     column_searchable_list = ("slug", "name")
-    column_filters = ("category",)
     column_default_sort = [("display_order", False), ("id", False)]
     form_columns = ("name", "slug", "category", "purpose", "instructions", "hold_seconds",
                     "reps", "sets", "times_per_day", "cautions", "illustration",
@@ -116,7 +115,8 @@ class AdviceView(LibraryView):
     audit_fields = tuple(schema.Advice.model_fields)
     column_list = ("display_order", "title", "slug", "text", "updated_at", "updated_by")
     column_details_list = (*audit_fields, "updated_at", "updated_by")
-    column_labels = {"display_order": "#", "updated_at": "Changed", "updated_by": "By"}
+    column_labels = {"display_order": "#", "slug": "Short id", "updated_at": "Changed",
+                     "updated_by": "By"}
     column_searchable_list = ("slug", "title", "text")
     column_default_sort = [("display_order", False), ("id", False)]
     form_columns = ("title", "slug", "text", "display_order")

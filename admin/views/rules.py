@@ -26,11 +26,16 @@ def _conditions(view, context, model, name):
 
 
 def _action(view, context, model, name):
-    words = describe_action(model.action or {})
-    if (model.action or {}).get("type") == "refer":
-        level = model.action.get("level", "")
-        return Markup(f'<span class="level level-{escape(level)}">{escape(words)}</span>')
-    return words
+    action = model.action or {}
+    if action.get("type") == "refer":  # short in the list; the details page has it in full
+        level = escape(action.get("level", ""))
+        held = " (no routine)" if action.get("withhold_routine") else ""
+        return Markup(f'Refer: <span class="level level-{level}">{level}</span>{held}')
+    return describe_action(action)
+
+
+def _action_in_full(view, context, model, name):
+    return describe_action(model.action or {})
 
 
 class RuleView(PanelModelView):
@@ -39,16 +44,17 @@ class RuleView(PanelModelView):
     draft_banner = True
     entity = "rule"
     audit_fields = (*RULE_FIELDS, "display_order")
-    column_list = ("display_order", "enabled", "name", "conditions", "action", "updated_at",
-                   "updated_by")
+    column_list = ("display_order", "enabled", "name", "slug", "conditions", "action")
     column_details_list = (*audit_fields, "updated_at", "updated_by")
-    column_labels = {"display_order": "#", "conditions": "When", "action": "Then",
+    column_labels = {"display_order": "#", "slug": "Short id", "conditions": "When",
+                     "action": "Then",
                      "reason": "Reason shown to the patient",
                      "rationale": "Rationale (for clinicians)", "updated_at": "Changed",
                      "updated_by": "By"}
     column_formatters = {"conditions": _conditions, "action": _action}
+    column_formatters_detail = {"conditions": _conditions, "action": _action_in_full}
     column_searchable_list = ("slug", "name", "reason")
-    column_filters = ("enabled",)
+    column_sortable_list = ("display_order", "enabled", "name", "slug")
     column_default_sort = [("display_order", False), ("id", False)]
     # Extra fields must be listed here too: flask-admin builds the form from this order.
     form_columns = ("name", "slug", "enabled", "conditions", "action", "reason", "rationale",
@@ -86,8 +92,8 @@ class RuleView(PanelModelView):
         exercises = set(db.session.scalars(select(Exercise.slug)))
         advice = set(db.session.scalars(select(Advice.slug)))
         problems = schema.rule_problems(rule, VOCABULARY, exercises, advice)
-        if rule.enabled:  # a disabled draft rule may be unfinished
-            problems += rule_static_problems(rule, VOCABULARY)
+        if rule.enabled and not problems:  # a disabled draft rule may be unfinished
+            problems = rule_static_problems(rule, VOCABULARY)
         return [(_field_of(p), p) for p in problems]
 
 
