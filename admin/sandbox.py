@@ -20,6 +20,7 @@ from rules.schema import KnowledgeBase, knowledge_base_problems
 from service.intake import VOCABULARY, Intake
 from service.knowledge import draft_knowledge_base
 from service.models import TriageRecord
+from service.outcome import Outcome
 from service.ruleset import LoadedVersion
 
 
@@ -43,6 +44,34 @@ def draft_engine(kb: KnowledgeBase | None = None) -> Iterator[LoadedVersion]:
         yield loaded
     finally:
         loaded.close()
+
+
+DOSE = ("hold_seconds", "reps", "sets", "times_per_day")
+
+
+def outcome_differences(now: Outcome, draft: Outcome) -> list[str]:
+    """What the draft would tell this person differently from now, in short sentences."""
+    changes = []
+    if now.triage_level != draft.triage_level:
+        changes.append(f"triage level: {now.triage_level} → {draft.triage_level}")
+    if (now.routine is None) != (draft.routine is None):
+        changes.append("a routine is given" if draft.routine else "no routine any more")
+    before = {e.slug: e for e in (now.routine.exercises if now.routine else [])}
+    after = {e.slug: e for e in (draft.routine.exercises if draft.routine else [])}
+    for slug in after.keys() - before.keys():
+        changes.append(f"exercise added: {after[slug].name}")
+    for slug in before.keys() - after.keys():
+        changes.append(f"exercise removed: {before[slug].name}")
+    for slug in before.keys() & after.keys():
+        for name in DOSE:
+            old, new = getattr(before[slug], name), getattr(after[slug], name)
+            if old != new:
+                changes.append(f"{after[slug].name}: {name.replace('_', ' ')} {old} → {new}")
+    fired_now = {r.rule for r in now.reasons}
+    fired_draft = {r.rule for r in draft.reasons}
+    changes += [f"rule now fires: {slug}" for slug in sorted(fired_draft - fired_now)]
+    changes += [f"rule no longer fires: {slug}" for slug in sorted(fired_now - fired_draft)]
+    return changes
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, has_request_context, redirect, request, url_for
+from flask import Flask, has_request_context, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
 
@@ -82,7 +82,8 @@ class RoleRequired:
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("admin.login_view", next=request.full_path.rstrip("?")))
-        abort(403)
+        # A page that says which role is needed, not a bare "Forbidden".
+        return self.render("panel/forbidden.html", needed=self.required_role(name)), 403
 
     def _handle_view(self, name, **kwargs):
         if not allowed(self.required_role(name)):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_admin.model import typefmt
+
 from rules.levels import TRIAGE_LEVELS
 from service.intake import SECTIONS, VOCABULARY, Intake
 from service.outcome import LEVEL_GUIDANCE
@@ -12,6 +16,20 @@ OPERATOR_WORDS = {"==": "is", "!=": "is not", "<": "is less than", "<=": "is at 
 
 LEVEL_WORDS = {level: LEVEL_GUIDANCE[level][0] if level in LEVEL_GUIDANCE else "Self care"
                for level in TRIAGE_LEVELS}
+
+
+def yes_no(view, value: bool, name: str) -> str:
+    return "yes" if value else "no"
+
+
+def moment(view, value: datetime, name: str) -> str:
+    """A stored time as a person reads it: 24 Nov 2026 03:39 UTC."""
+    return value.strftime("%d %b %Y %H:%M UTC")
+
+
+# flask-admin's column formatters by type, with times readable in lists and details.
+LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: moment}
+DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: moment, bool: yes_no}
 
 
 def level_label(level: str) -> str:

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from admin.diff import field_changes
 from admin.forms import SQLModelFilters
 from admin.security import RoleRequired
+from admin.wording import DETAIL_FORMATTERS, LIST_FORMATTERS
 from service.models import AuditEntry
 
 ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version")
@@ -46,6 +47,8 @@ class AuditView(RoleRequired, ModelView):
     allow_create = allow_edit = allow_delete = False
     write_role = None  # read-only for everyone: history is never rewritten
     can_view_details = True
+    column_type_formatters = LIST_FORMATTERS
+    column_type_formatters_detail = DETAIL_FORMATTERS
     filter_converter = SQLModelFilters()
     column_list = ("at", "actor", "action", "entity", "entity_key", "changes")
     column_details_list = ("at", "actor", "action", "entity", "entity_key", "changes")

@@ -9,7 +9,7 @@ from wtforms import fields, validators
 
 from admin.forms import AdminForm
 from admin.intake_form import EXAMPLE_INTAKE, IntakeField
-from admin.sandbox import DraftInvalid, draft_engine, replay
+from admin.sandbox import DraftInvalid, draft_engine, outcome_differences, replay
 from admin.security import RoleRequired
 from rules import EngineError
 from service.extensions import db
@@ -65,8 +65,9 @@ class TryItView(RoleRequired, BaseView):
             except (EngineError, RoutineError) as error:
                 problems = [f"the draft could not assess these answers: {error}"]
             published = _published_outcome(intake)
+        differences = outcome_differences(published, draft) if draft and published else None
         return self.render("panel/try_it.html", form=form, draft=draft, published=published,
-                           problems=problems, vignettes=vignettes)
+                           problems=problems, vignettes=vignettes, differences=differences)
 
 
 class WhatIfView(RoleRequired, BaseView):

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import EndpointLinkRowAction
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import fields, validators
 
@@ -14,6 +15,7 @@ from admin.draft import reset_draft
 from admin.forms import AdminForm
 from admin.security import RoleRequired, actor
 from admin.views.publishing import active_version
+from admin.wording import LIST_FORMATTERS
 from rules.schema import KnowledgeBase
 from service.extensions import db
 from service.models import RulesetVersion
@@ -31,6 +33,11 @@ def _contents(view, context, model, name):
             f"{len(s.get('advice', []))} advice")
 
 
+def _version_link(view, context, model, name):
+    url = url_for(".diff_view", b=model.version)
+    return Markup(f'<a href="{url}" title="What changed; restore">Version {model.version}</a>')
+
+
 def _version(number: int | None) -> RulesetVersion | None:
     if number is None:
         return None
@@ -43,12 +50,13 @@ class VersionView(RoleRequired, ModelView):
     allow_create = allow_edit = allow_delete = False
     write_role = None  # read-only for everyone: history is never rewritten
     can_view_details = False
+    column_type_formatters = LIST_FORMATTERS
     endpoint_roles = {"restore_view": "publisher"}
     column_list = ("version", "created_at", "created_by", "note", "restored_from",
                    "contents")
     column_labels = {"created_at": "Published", "created_by": "By",
                      "restored_from": "Restored from"}
-    column_formatters = {"contents": _contents}
+    column_formatters = {"contents": _contents, "version": _version_link}
     column_default_sort = ("version", True)
     column_sortable_list = ("version", "created_at")
     column_extra_row_actions = [

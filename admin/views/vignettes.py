@@ -8,7 +8,7 @@ from typing import get_args
 from sqlalchemy import select
 from wtforms import Form, fields, validators
 
-from admin.forms import DictFormField
+from admin.forms import DictFormField, MultiCheckboxField
 from admin.intake_form import EXAMPLE_INTAKE, IntakeField
 from admin.rule_form import advice_choices, exercise_choices
 from admin.views.base import PanelModelView, Problem
@@ -24,6 +24,12 @@ ROUTINE = {"": "Either", "yes": "A routine must be given", "no": "No routine may
 LISTS = ("exercises_include", "categories_include", "advice_include", "advice_exclude")
 
 
+def _at_least_one(form, field):
+    # Not InputRequired: its "required" flag on every checkbox would demand all of them.
+    if not field.data:
+        raise validators.ValidationError("choose at least one acceptable level")
+
+
 def _no_blank(choices):
     return lambda: {k: v for k, v in choices().items() if k}
 
@@ -31,18 +37,18 @@ def _no_blank(choices):
 class ExpectForm(Form):
     """What a safe outcome looks like for this vignette."""
 
-    levels = fields.SelectMultipleField(
+    levels = MultiCheckboxField(
         "Acceptable triage levels", choices={lv: level_label(lv) for lv in TRIAGE_LEVELS},
-        validators=[validators.InputRequired("choose at least one acceptable level")])
+        validators=[_at_least_one])
     routine = fields.SelectField("Routine", choices=ROUTINE)
-    exercises_include = fields.SelectMultipleField(
+    exercises_include = MultiCheckboxField(
         "Exercises the routine must include", choices=_no_blank(exercise_choices))
-    categories_include = fields.SelectMultipleField(
+    categories_include = MultiCheckboxField(
         "Exercise categories the routine must include",
         choices={c: c for c in get_args(ExerciseCategory)})
-    advice_include = fields.SelectMultipleField(
+    advice_include = MultiCheckboxField(
         "Advice the routine must include", choices=_no_blank(advice_choices))
-    advice_exclude = fields.SelectMultipleField(
+    advice_exclude = MultiCheckboxField(
         "Advice the routine must not include", choices=_no_blank(advice_choices))
     first_week_max = fields.IntegerField(
         "Walking plan: first week at most (minutes a day)",

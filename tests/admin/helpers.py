@@ -17,7 +17,8 @@ def page_text(response) -> str:
 
 def words(page: str) -> str:
     """Visible text only: tags removed, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page).split()).replace(" :", ":")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    return re.sub(r" ([.,:;])", r"\1", text)
 
 
 def rule_form(app, slug: str, **changes) -> tuple[int, dict]:

@@ -7,7 +7,7 @@ import json
 from admin.models import User
 from service.extensions import db
 from service.models import Exercise, Rule
-from tests.admin.helpers import exercise_form, page_text, versions
+from tests.admin.helpers import exercise_form, page_text, versions, words
 
 
 def count(app, model) -> int:
@@ -57,3 +57,10 @@ def test_the_last_publisher_cannot_be_removed(app, publisher):
     assert "you cannot delete your own account" in page_text(response)
     with app.app_context():
         assert db.session.get(User, me.id).role == "publisher"
+
+
+def test_a_refusal_says_which_role_is_needed(viewer, editor):
+    page = page_text(viewer.get("/admin/rule/new/"))
+    assert "You are signed in as viewer@example.org, a viewer" in words(page)
+    assert "This needs the editor role" in words(page)
+    assert "This needs the publisher role" in words(page_text(editor.get("/admin/user/")))

@@ -69,3 +69,14 @@ def test_what_if_replays_only_the_latest(app, client, viewer):
     assert "Replayed 2 stored intake(s): 0 would get a different level" in words(page)
     assert "must be between 1 and 5000" in page_text(
         viewer.post("/admin/whatif/", data={"limit": "0"}))
+
+
+def test_try_it_sums_up_what_the_draft_changes_for_this_person(app, editor, viewer):
+    assert "the same answer as patients get now" in try_it(viewer, INTAKES["hamstrings"])
+    save_exercise(editor, app, "hamstring_stretch", hold_seconds="45")
+    save_rule(editor, app, "child_under_16", enabled="")
+    assert "Hamstring stretch (lying down, with a towel): hold seconds 30 → 45" in try_it(
+        viewer, INTAKES["hamstrings"])
+    child = try_it(viewer, INTAKES["child"])
+    assert "triage level: consultation → self_care" in child
+    assert "rule no longer fires: child_under_16" in child

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from service.extensions import db
@@ -41,7 +43,9 @@ def test_the_form_shows_the_answers_and_the_expectation(app, editor, row_id):
     page = page_text(editor.get(f"/admin/vignette/edit/?id={row_id(Vignette, 'child')}"))
     assert 'name="intake-age" value="12"' in page
     assert "How old are you?" in page  # the questionnaire's own words
-    assert '<option selected value="consultation">' in page
+    assert re.search(r'<input checked[^>]*name="expect-levels" type="checkbox" '
+                     r'value="consultation">', page)
+    assert not re.search(r'<input checked[^>]*value="emergency">', page)
     assert 'name="intake-start_back-q9"' in page
 
 
