@@ -1,0 +1,183 @@
+"""The clinician panel in real headless Chromium, as a clinician new to it would use it.
+
+Sign in, change the hamstring stretch's hold from 30 to 45 seconds, try it, publish it,
+and see it in a patient's result; then try to switch off the cauda equina rules and be
+stopped with the reason. Screenshots go to test-artifacts/admin-*.png for a person to
+look at.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.security import generate_password_hash
+
+from admin.models import User
+from service.extensions import db
+from service.web_form import form_answers
+from tests.conftest import PUBLIC_VIGNETTES
+
+pytestmark = pytest.mark.browser
+
+EMAIL, PASSWORD = "dr.khan@example.org", "a long browser password"
+HAMSTRINGS = next(v["intake"] for v in PUBLIC_VIGNETTES if v["id"] == "hamstrings")
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def publisher_account(live_server):
+    with live_server.app.app_context():
+        if db.session.scalar(db.select(User.id).where(User.email == EMAIL)) is None:
+            db.session.add(User(email=EMAIL, role="publisher",
+                                password_hash=generate_password_hash(PASSWORD)))
+            db.session.commit()
+
+
+@pytest.fixture
+def panel(page, live_server, publisher_account):
+    """A desktop-sized page, signed in through the login form; fails on any CSP violation."""
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(page.url + " " + m.text[:60])
+            if "Content Security Policy" in m.text else None)
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.path("/admin/"))
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Patients are getting version")).to_be_visible()
+    yield page
+    assert violations == [], "\n".join(violations)
+
+
+def menu(page, category: str, item: str) -> None:
+    """Go to a page through the navigation bar's menus, as a person would."""
+    page.wait_for_load_state("load")  # the menus work once the page's scripts have run
+    navigation = page.get_by_role("navigation")
+    navigation.get_by_role("button", name=category).click()
+    navigation.get_by_role("link", name=item, exact=True).click()
+
+
+def shot(page, artifacts, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"admin-{name}.png"), full_page=True)
+
+
+def patient_hold(page, live_server, artifacts) -> str:
+    """What the patient's result page says about the hamstring stretch's hold."""
+    page.goto(live_server.url)
+    for name, value in form_answers(HAMSTRINGS).items():
+        radio = page.locator(f'input[type=radio][name="{name}"][value="{value}"]')
+        if radio.count():
+            radio.check()
+        else:
+            page.locator(f'[name="{name}"]').fill(value)
+    page.get_by_role("button", name="See my result").click()
+    stretch = page.locator('[data-exercise="hamstring_stretch"]')
+    stretch.screenshot(path=str(artifacts / "admin-06-patient-result.png"))
+    return stretch.locator("dl.dose div", has_text="Hold").inner_text()
+
+
+def test_change_try_publish_and_a_patient_sees_it(panel, live_server, artifacts):
+    page = panel
+    shot(page, artifacts, "01-home")
+
+    menu(page, "Edit the draft", "Exercises")
+    page.locator("tr", has_text="hamstring_stretch").get_by_title("Edit Record").click()
+    hold = page.get_by_label("Hold (seconds)")
+    expect(hold).to_have_value("30")
+    hold.fill("45")
+    shot(page, artifacts, "02-edit-exercise")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Record was successfully saved.")).to_be_visible()
+    expect(page.locator("tr", has_text="hamstring_stretch")).to_contain_text("hold 45 s")
+
+    menu(page, "Check the draft", "Try it")
+    page.get_by_label("Start from a test vignette").select_option("hamstrings")
+    page.get_by_role("button", name="Load answers").click()
+    page.get_by_role("button", name="Try it against the draft").click()
+    draft = page.locator(".outcome", has_text="The draft would say")
+    live = page.locator(".outcome", has_text="Patients are told now")
+    expect(draft.locator('[data-exercise="hamstring_stretch"] .hold')).to_have_text("45 s")
+    expect(live.locator('[data-exercise="hamstring_stretch"] .hold')).to_have_text("30 s")
+    shot(page, artifacts, "03-try-it")
+
+    menu(page, "Go live", "Review and publish")
+    change = page.locator("table.diff tr", has_text="hold_seconds")
+    expect(change).to_contain_text("30")
+    expect(change).to_contain_text("45")
+    page.get_by_label("What changed, and why").fill("Hamstring hold 45 s for older adults")
+    shot(page, artifacts, "04-review")
+    page.get_by_role("button", name="Publish the draft").click()
+    published = time.monotonic()
+    expect(page.get_by_text(re.compile(r"Published version \d+"))).to_be_visible()
+    shot(page, artifacts, "05-published")
+
+    response = page.request.post(live_server.path("/api/v1/triage"), data=HAMSTRINGS)
+    assert response.json()["ruleset_version"] > 1
+    stretch = next(e for e in response.json()["routine"]["exercises"]
+                   if e["slug"] == "hamstring_stretch")
+    assert stretch["hold_seconds"] == 45
+    assert time.monotonic() - published < 1.0  # live within a second of the click
+    assert patient_hold(page, live_server, artifacts).replace("\n", " ") == "Hold 45 seconds"
+
+
+def test_switching_off_the_cauda_equina_rules_is_stopped(panel, live_server, artifacts):
+    page = panel
+    for slug in ("ces_saddle_numbness", "ces_bladder_bowel_change"):
+        menu(page, "Edit the draft", "Rules")
+        page.locator("tr", has_text=slug).get_by_title("Edit Record").click()
+        expect(page.locator(".condition-preview")).to_contain_text("is yes")
+        page.get_by_label("Enabled").uncheck()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_text("Record was successfully saved.")).to_be_visible()
+    shot(page, artifacts, "07-rules-disabled")
+
+    menu(page, "Go live", "Review and publish")
+    page.get_by_label("What changed, and why").fill("Turn off the CES rules")
+    page.get_by_role("button", name="Publish the draft").click()
+    expect(page.get_by_text("Not published: the draft failed the safety checks")).to_be_visible()
+    failing = page.locator('tr[data-vignette="ces-saddle-bladder"]')
+    expect(failing).to_contain_text("expected one of emergency, emergency_ambulance")
+    shot(page, artifacts, "08-publish-blocked")
+
+    # Put the draft back as it was, so other browser tests see the published rules.
+    for slug in ("ces_saddle_numbness", "ces_bladder_bowel_change"):
+        menu(page, "Edit the draft", "Rules")
+        page.locator("tr", has_text=slug).get_by_title("Edit Record").click()
+        page.get_by_label("Enabled").check()
+        page.get_by_role("button", name="Save", exact=True).click()
+
+
+def test_the_rule_editor_builds_conditions_from_the_vocabulary(panel, artifacts):
+    page = panel
+    menu(page, "Edit the draft", "Rules")
+    page.get_by_role("link", name="Create").click()
+    page.get_by_label("Name").fill("Older people with tight hamstrings")
+    page.get_by_label("Short id").fill("older_tight_hamstrings")
+    page.get_by_role("button", name="+ Condition").click()
+    page.get_by_label("Question").select_option("age")
+    page.get_by_label("Test", exact=True).select_option(">=")
+    page.get_by_label("Value").fill("130")
+    page.get_by_role("button", name="+ Condition").click()
+    page.get_by_label("Question").nth(1).select_option("hamstring_tightness")
+    expect(page.locator(".condition-preview")).to_have_text(
+        "Fires when: age is at least 130 AND hamstring tightness is yes")
+    page.get_by_label("When the conditions hold").select_option("add_advice")
+    expect(page.get_by_label("Urgency")).to_be_hidden()
+    page.get_by_label("Advice", exact=True).select_option("stay_active")
+    page.get_by_label("Reason shown to the patient").fill("Keeping active helps.")
+    # The browser already refuses 130 (the input's max comes from the vocabulary) ...
+    assert page.get_by_label("Value").first.evaluate("input => input.validity.valid") is False
+    # ... but the server is the authority: with the browser's checks bypassed, it refuses.
+    page.locator("form.admin-form").evaluate("form => { form.noValidate = true; }")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("field 'age': value 130 must be at most 120").first).to_be_visible()
+    expect(page.locator(".condition-preview")).to_contain_text("age is at least 130")
+    shot(page, artifacts, "09-rule-refused")
+    page.get_by_label("Value").first.fill("65")  # the editor rebuilt the tree it was sent
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Record was successfully created.")).to_be_visible()
+    shot(page, artifacts, "10-rules-list")
