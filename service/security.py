@@ -58,7 +58,9 @@ def init_app(app: Flask) -> None:
             "Content-Security-Policy", content_security_policy(csp_nonce(), admin))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin: other sites never see our URLs, but our own HTTPS form posts keep
+        # the Referer that Flask-WTF's strict CSRF check requires.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), "
                                                           "geolocation=()")
         if request.is_secure:

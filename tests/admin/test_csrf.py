@@ -71,11 +71,6 @@ def test_every_form_on_a_page_carries_the_token(csrf_client, path):
     assert forms and page.count('name="csrf_token"') >= forms
 
 
-
-@pytest.mark.xfail(strict=True, reason=(
-    "service/security.py sends Referrer-Policy: no-referrer, and Flask-WTF's CSRF check "
-    "refuses any HTTPS post without a same-origin Referer (WTF_CSRF_SSL_STRICT): reported "
-    "to the owner of those files"))
 def test_the_panel_works_over_https(csrf_client):
     """Signing in over HTTPS, with the Referer a browser would send under the page's policy."""
     page = csrf_client.get("/admin/login/", base_url="https://localhost")

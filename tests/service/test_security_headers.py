@@ -22,7 +22,7 @@ def test_every_response_carries_the_security_headers(client, method, path, intak
     assert policy["object-src"] == "object-src 'none'"
     assert policy["base-uri"] == "base-uri 'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_each_request_gets_a_fresh_nonce(client):
