@@ -16,12 +16,13 @@ panel = Blueprint("panel", __name__, template_folder="templates", static_folder=
 def init_app(app: Flask) -> None:
     """Attach the clinician panel to `app`."""
     from admin import cli
-    from admin.security import init_login
+    from admin.security import init_login, limit_sign_in
 
     init_login(app)
     app.register_blueprint(panel)
     app.context_processor(_template_helpers)
     build_admin().init_app(app)
+    limit_sign_in(app)
     cli.register(app)
     _identify_worker(app)
 

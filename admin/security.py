@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, redirect, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ login_manager = LoginManager()
 # A changed address or browser drops the session rather than merely marking it stale.
 login_manager.session_protection = "strong"
 
+SIGN_IN_LIMIT = "10 per minute"
 WRITE_ENDPOINTS = frozenset(
     {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
@@ -33,6 +36,19 @@ def init_login(app: Flask) -> None:
     """Bind Flask-Login to `app`."""
     login_manager.init_app(app)
     login_manager.login_view = "admin.login_view"
+
+
+def limit_sign_in(app: Flask) -> None:
+    """At most SIGN_IN_LIMIT sign-in posts from one address: slows password guessing.
+
+    Call after the panel's views are registered. Counts are kept per process (memory);
+    RATELIMIT_STORAGE_URI (e.g. redis://) shares them between workers.
+    """
+    limiter = Limiter(get_remote_address, app=app, default_limits=[],
+                      storage_uri=app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    view = app.view_functions["admin.login_view"]
+    app.view_functions["admin.login_view"] = limiter.limit(
+        SIGN_IN_LIMIT, methods=["POST"])(view)
 
 
 def allowed(role: str | None) -> bool:

@@ -104,3 +104,10 @@ def test_the_session_cookie_is_locked_down(client, users):
 def _user_id(app, role: str) -> int:
     with app.app_context():
         return db.session.scalar(db.select(User.id).where(User.role == role))
+
+
+def test_password_guessing_is_slowed_down(client, users):
+    for _ in range(10):
+        assert login(client, email_for("editor"), "a guess").status_code == 200
+    assert login(client, email_for("editor")).status_code == 429  # even the right one
+    assert client.get("/admin/login/").status_code == 200  # the page itself still loads
