@@ -47,7 +47,7 @@ def create_user_command(email: str, role: str) -> None:
     if problem:
         raise click.ClickException(problem)
     db.session.add(User(email=email, role=role, password_hash=generate_password_hash(password)))
-    record_change("command line", "create", "user", email, None,
+    record_change("command line", "create", "user", email[:80], None,
                   {"email": email, "role": role, "active": True})
     db.session.commit()
     click.echo(f"Created {role} {email}. Sign in at /admin/.")

@@ -79,6 +79,9 @@ class PanelModelView(RoleRequired, ModelView):
     def audit_key(self, model) -> str:
         return str(model.slug)
 
+    def _key(self, model) -> str:
+        return self.audit_key(model)[:80]  # AuditEntry.entity_key holds 80 characters
+
     def audit_state(self, model, committed: bool = False) -> dict:
         read = committed_value if committed else getattr
         return {f: to_jsonable_python(read(model, f)) for f in self.audit_fields}
@@ -108,11 +111,11 @@ class PanelModelView(RoleRequired, ModelView):
             model.updated_by = actor()
             model.updated_at = utcnow()
         record_change(actor(), "create" if is_created else "update", self.entity,
-                      self.audit_key(model), before, after)
+                      self._key(model), before, after)
 
     def on_model_delete(self, model):
         problems = self.delete_problems(model)
         if problems:
             raise ValidationError("Not deleted: " + "; ".join(problems) + ".")
-        record_change(actor(), "delete", self.entity, self.audit_key(model),
+        record_change(actor(), "delete", self.entity, self._key(model),
                       self.audit_state(model), None)
