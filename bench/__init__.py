@@ -1,0 +1,1 @@
+"""Benchmarks, not tests: each module runs with `python -m bench.<name>` from the repo root."""

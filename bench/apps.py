@@ -1,0 +1,49 @@
+"""App factories gunicorn loads for the benchmarks (`bench.apps:bare_app()` and friends)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, jsonify, request
+
+
+def bare_app() -> Flask:
+    """The floor: Flask reads the same JSON body and answers a small JSON, nothing else."""
+    app = Flask(__name__)
+
+    @app.post("/api/v1/triage")
+    def triage():
+        intake = request.get_json()
+        return jsonify({"triage_level": "self_care", "fields": len(intake)})
+
+    return app
+
+
+def service_floor_app() -> Flask:
+    """The service's own app (its extensions and response hooks), with a do-nothing POST."""
+    from service import create_app
+    from service.extensions import csrf
+
+    app = create_app()
+
+    @csrf.exempt
+    @app.post("/bench/floor")
+    def floor():
+        intake = request.get_json()
+        return jsonify({"triage_level": "self_care", "fields": len(intake)})
+
+    return app
+
+
+def tagged_triage_app() -> Flask:
+    """The real service, each response naming the worker process that answered it."""
+    from service import create_app
+
+    app = create_app()
+
+    @app.after_request
+    def name_the_worker(response):
+        response.headers["X-Bench-Worker"] = str(os.getpid())
+        return response
+
+    return app

@@ -1,0 +1,91 @@
+"""Start and stop a gunicorn server for a benchmark, on 127.0.0.1 and a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by process `root` and its descendants."""
+    parents, cpu = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name may hold spaces: split after its closing parenthesis.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = int(fields[11]) + int(fields[12])
+    tree, grew = {root}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return sum(cpu.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not listen on port {port} within {timeout} s")
+
+
+@contextmanager
+def gunicorn(app: str, workers: int, threads: int, env: dict[str, str] | None = None
+             ) -> Iterator[tuple[int, int]]:
+    """Serve `app` (module:factory()) as the Procfile does; yield (port, pid); stop it after."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--threads", str(threads),
+               "--worker-class", "gthread", "--log-level", "warning", app]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    try:
+        _wait_until_listening(port, process)
+        yield port, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def load(port: int, path: str, *, bodies: Path | None = None, concurrency: int = 16,
+         requests: int = 5000, seconds: float = 60.0, sample: bool = False) -> dict:
+    """Run bench.loadgen in its own process against `port`; its JSON result."""
+    import json
+
+    command = [sys.executable, "-m", "bench.loadgen", "--port", str(port), "--path", path,
+               "--concurrency", str(concurrency), "--requests", str(requests),
+               "--seconds", str(seconds)]
+    if bodies:
+        command += ["--bodies", str(bodies)]
+    if sample:
+        command.append("--sample")
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
+                          timeout=seconds + 60)
+    return json.loads(done.stdout)
