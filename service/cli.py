@@ -40,10 +40,12 @@ def init_db_command():
 @with_appcontext
 def serve_command(workers, threads, bind):
     """Run the service under gunicorn, creating and seeding the database on first start."""
+    from admin.cli import hint_if_no_users
     from service.database import initialise_database
     from service.server import run_gunicorn
 
     initialise_database()
+    hint_if_no_users()
     config = current_app.config
     run_gunicorn(
         bind=bind or f"0.0.0.0:{config['PORT']}",

@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         # How often a process checks for a newly published ruleset version.
         "RULESET_POLL_SECONDS": float(os.environ.get("RULESET_POLL_SECONDS", "0.25")),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "365")),
+        # Sign-in rate limits count per process unless shared, e.g. redis://host:6379.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",

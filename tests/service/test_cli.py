@@ -42,3 +42,37 @@ def test_the_console_command_lists_its_commands():
     assert result.exit_code == 0
     for command in ("serve", "triage", "init-db"):
         assert command in result.output
+
+
+def test_serve_creates_the_database_hints_at_the_first_user_and_answers(tmp_path):
+    """`sciatica-triage serve` on a fresh machine: seeded database, gunicorn on PORT."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from tests.gunicorn_server import free_port
+
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "SECRET_KEY": "test-only",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    command = [str(Path(sys.executable).parent / "sciatica-triage"), "serve", "--workers", "1"]
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while time.monotonic() < deadline and health is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as response:
+                    health = json.loads(response.read())
+            except OSError:
+                time.sleep(0.2)
+        assert health == {"status": "ok", "ruleset_version": 1}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        stderr = server.communicate(timeout=30)[1]
+    assert "create-user" in stderr  # how to make the first clinician account
+    assert (tmp_path / "fresh.db").exists()
