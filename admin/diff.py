@@ -34,7 +34,9 @@ def readable(name: str, value) -> str:
     if name == "conditions" and isinstance(value, dict):
         return describe_condition(value)
     if name == "action" and isinstance(value, dict):
-        return describe_action(value)
+        # The referral's words are what the patient reads: a change to them must show.
+        message = value.get("message") if value.get("type") == "refer" else None
+        return describe_action(value) + (f"\nMessage: {message}" if message else "")
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
