@@ -21,7 +21,8 @@ def poisoned(app):
     """A published version whose reasons, messages, steps and advice carry payloads."""
     script, img = PAYLOADS
     with app.app_context():
-        rule = db.session.scalar(select(models.Rule).where(models.Rule.slug == "ces_saddle_numbness"))
+        rule = db.session.scalar(
+            select(models.Rule).where(models.Rule.slug == "ces_saddle_numbness"))
         rule.reason = f"Numbness {script} {img}"
         rule.action = {**rule.action, "message": f"Go now {script} {img}"}
         exercise = db.session.scalar(
