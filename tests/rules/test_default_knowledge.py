@@ -369,3 +369,10 @@ def test_evaluator_catches_a_missing_red_flag_rule():
         update={"rules": [r for r in KB.rules if r.slug != "ces_saddle_numbness"]}
     )
     assert triage(with_answers(saddle_numbness=True), kb=crippled)["level"] == "self_care"
+
+
+@pytest.mark.parametrize("exercise", KB.exercises, ids=lambda e: e.slug)
+def test_steps_leave_the_dose_to_the_dose_fields(exercise):
+    """A clinician who changes a hold or a count must not leave old numbers in the steps."""
+    for step in exercise.instructions:
+        assert not re.search(r"\b\d+\s*(seconds?|secs?|times|reps?|minutes?)\b", step), step
