@@ -42,10 +42,14 @@ def serve_command(workers, threads, bind):
     """Run the service under gunicorn, creating and seeding the database on first start."""
     from admin.cli import hint_if_no_users
     from service.database import initialise_database
+    from service.extensions import db
     from service.server import run_gunicorn
 
     initialise_database()
     hint_if_no_users()
+    # Each worker builds its own app and pool after the fork: hand none of ours down.
+    db.session.remove()
+    db.engine.dispose()
     config = current_app.config
     run_gunicorn(
         bind=bind or f"0.0.0.0:{config['PORT']}",
