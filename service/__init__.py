@@ -28,11 +28,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from service.database import configure_engine, engine_options
+    from service.database import configure_engine, engine_options, init_migrations
     from service.ruleset import ActiveRuleset
 
     engine_options(app)
     db.init_app(app)
+    init_migrations(app)
     csrf.init_app(app)
     security.init_app(app)
     configure_engine(app)
