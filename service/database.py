@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Iterator
+import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -107,7 +108,20 @@ def upgrade_schema() -> None:
 
 @contextmanager
 def _exclusive_initialisation() -> Iterator[None]:
-    """On PostgreSQL, one process at a time migrates and seeds (several may start at once)."""
+    """One process at a time migrates and seeds (several may start at once)."""
+    if db.engine.dialect.name == "sqlite":
+        # A lock file beside the database: the processes share its folder, not a server.
+        path = db.engine.url.database
+        if not path or path == ":memory:":
+            yield
+            return
+        with open(f"{path}.init-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return
     if db.engine.dialect.name != "postgresql":
         yield
         return

@@ -85,7 +85,6 @@ def test_two_publishers_at_once_leave_versions_1_to_1_plus_2n(app):
     assert published == 1 + 2 * PUBLISHES_EACH  # a lost race leaves no audit entry behind
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="several machines share PostgreSQL, not SQLite")
 def test_two_processes_initialising_an_empty_database_publish_version_1_once(app):
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
