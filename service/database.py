@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import logging
 from collections.abc import Iterator
-import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 

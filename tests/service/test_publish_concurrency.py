@@ -10,14 +10,12 @@ import os
 import queue
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import AuditEntry, RulesetVersion
 
 PUBLISHES_EACH = 8
-ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
 
 
 def _app(uri: str):
