@@ -37,8 +37,10 @@ def test_without_database_url_a_sqlite_file_in_the_instance_folder(monkeypatch, 
     assert database_url(str(tmp_path)) == f"sqlite:///{tmp_path / 'sciatica-triage.db'}"
 
 
-@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite pragmas")
-def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(app):
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(tmp_path):
+    # Its own SQLite app, so this runs in the PostgreSQL pass of the suite as well.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}",
+                      "SECRET_KEY": "test"})
     with app.app_context():
         db.engine.dispose()  # a new connection: the pragmas must come with every one
         with db.engine.connect() as connection:
