@@ -29,11 +29,10 @@ TARGET = 0.60  # triage throughput as a share of the bare endpoint's
 
 def write_intakes(path: Path, count: int = 500) -> None:
     """Random valid intakes, as a patient's client would send them."""
-    from tests.rules.generators import random_intake
+    from tests.rules.generators import random_answers
 
     rng = random.Random(7)
-    intakes = [random_intake(rng).model_dump(mode="json", exclude_none=True,
-                                             exclude={"start_back_risk"})
+    intakes = [random_answers(rng)
                for _ in range(count)]
     path.write_text(json.dumps(intakes))
 

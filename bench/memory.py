@@ -42,13 +42,11 @@ def main() -> None:
     from service.database import initialise_database
     from service.extensions import db
     from service.models import TriageRecord
-    from tests.rules.generators import random_intake
+    from tests.rules.generators import random_answers
 
     print(describe())
     rng = random.Random(3)
-    bodies = [json.dumps(random_intake(rng).model_dump(mode="json", exclude_none=True,
-                                                       exclude={"start_back_risk"}))
-              for _ in range(1000)]
+    bodies = [json.dumps(random_answers(rng)) for _ in range(1000)]
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'm.db'}",
                           "SECRET_KEY": "bench-only"})

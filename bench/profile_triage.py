@@ -41,13 +41,11 @@ def main() -> None:
     from service import create_app
     from service.database import initialise_database
     from service.settings import normalise_database_url
-    from tests.rules.generators import random_intake
+    from tests.rules.generators import random_answers
 
     print(describe())
     rng = random.Random(1)
-    bodies = [json.dumps(random_intake(rng).model_dump(mode="json", exclude_none=True,
-                                                       exclude={"start_back_risk"}))
-              for _ in range(200)]
+    bodies = [json.dumps(random_answers(rng)) for _ in range(200)]
     with tempfile.TemporaryDirectory() as folder:
         url = normalise_database_url(args.database or f"sqlite:///{Path(folder) / 'p.db'}")
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-only"})

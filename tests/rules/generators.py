@@ -76,6 +76,12 @@ def random_intake(rng: random.Random) -> Intake:
     return Intake.model_validate(data)
 
 
+def random_answers(rng: random.Random) -> dict:
+    """A random valid intake as a client would send it (JSON types, unanswered left out)."""
+    return random_intake(rng).model_dump(mode="json", exclude={"start_back_risk"},
+                                         exclude_none=True)
+
+
 def random_facts(count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     return [intake_facts(random_intake(rng)) for _ in range(count)]

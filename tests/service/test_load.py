@@ -16,7 +16,7 @@ from service.intake import Intake, intake_facts
 from service.outcome import assemble
 from service.settings import normalise_database_url
 from tests.gunicorn_server import GunicornServer
-from tests.rules.generators import random_intake
+from tests.rules.generators import random_answers
 from tests.rules.reference import fired_rules
 
 
@@ -55,8 +55,7 @@ def stored(database_url: str) -> dict[str, dict]:
 def test_2000_concurrent_intakes_are_all_stored_and_each_matches_a_serial_evaluation(
         database_url):
     rng = random.Random(2000)
-    intakes = [random_intake(rng).model_dump(mode="json", exclude={"start_back_risk"},
-                                             exclude_none=True) for _ in range(2000)]
+    intakes = [random_answers(rng) for _ in range(2000)]
     with (GunicornServer(database_url, workers=2, threads=8) as server,
           ThreadPoolExecutor(max_workers=32) as pool):
         answers = list(pool.map(lambda i: server.post_json("/api/v1/triage", i), intakes))
@@ -78,8 +77,7 @@ def test_2000_concurrent_intakes_are_all_stored_and_each_matches_a_serial_evalua
 @pytest.mark.slow
 def test_a_crash_mid_load_loses_no_acknowledged_intake(database_url):
     rng = random.Random(7)
-    intakes = [random_intake(rng).model_dump(mode="json", exclude={"start_back_risk"},
-                                             exclude_none=True) for _ in range(400)]
+    intakes = [random_answers(rng) for _ in range(400)]
     acknowledged: list[str] = []
     lock = threading.Lock()
     server = GunicornServer(database_url, workers=2, threads=4).start()
