@@ -20,7 +20,8 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def new_reference() -> str:
     """A reference a patient can quote to a doctor, e.g. ST-7K3M-9QXD."""
-    code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    bits = int.from_bytes(secrets.token_bytes(5))  # 40 bits: eight 5-bit symbols
+    code = "".join(_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
     return f"ST-{code[:4]}-{code[4:]}"
 
 

@@ -122,3 +122,15 @@ def test_each_outcome_is_stored_with_its_intake_and_version(app, client, intake)
 def test_created_at_is_a_utc_timestamp(client, intake):
     created_at = triage(client, intake)["created_at"]
     assert created_at.endswith(("Z", "+00:00")), created_at
+
+
+def test_references_are_unambiguous_and_spread_over_the_whole_alphabet():
+    import re
+
+    from service.triage import _ALPHABET, new_reference
+
+    references = [new_reference() for _ in range(3000)]
+    assert all(re.fullmatch(r"ST-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", r)
+               for r in references)
+    assert len(set(references)) == len(references)
+    assert {c for r in references for c in r[3:] if c != "-"} == set(_ALPHABET)
