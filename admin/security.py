@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import time
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, redirect, request, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
+from limits import parse as parse_limit
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
 
 from admin.models import User
 from service.extensions import db
@@ -41,14 +46,26 @@ def init_login(app: Flask) -> None:
 def limit_sign_in(app: Flask) -> None:
     """At most SIGN_IN_LIMIT sign-in posts from one address: slows password guessing.
 
-    Call after the panel's views are registered. Counts are kept per process (memory);
-    RATELIMIT_STORAGE_URI (e.g. redis://) shares them between workers.
+    Call after the panel's views are registered. Only the sign-in view is wrapped, so no
+    other request pays for the check. Counts are kept per process (memory) unless
+    RATELIMIT_STORAGE_URI (e.g. redis://host:6379) shares them between workers.
     """
-    limiter = Limiter(get_remote_address, app=app, default_limits=[],
-                      storage_uri=app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    limiter = MovingWindowRateLimiter(
+        storage_from_string(app.config.get("RATELIMIT_STORAGE_URI", "memory://")))
+    limit = parse_limit(SIGN_IN_LIMIT)
     view = app.view_functions["admin.login_view"]
-    app.view_functions["admin.login_view"] = limiter.limit(
-        SIGN_IN_LIMIT, methods=["POST"])(view)
+
+    @wraps(view)
+    def limited_view(*args, **kwargs):
+        address = request.remote_addr or "unknown"
+        if request.method == "POST" and not limiter.hit(limit, "sign-in", address):
+            reset_at = limiter.get_window_stats(limit, "sign-in", address).reset_time
+            raise TooManyRequests(
+                "Too many sign-in attempts from this address. Please wait a minute and "
+                "try again.", retry_after=max(1, math.ceil(reset_at - time.time())))
+        return view(*args, **kwargs)
+
+    app.view_functions["admin.login_view"] = limited_view
 
 
 def allowed(role: str | None) -> bool:

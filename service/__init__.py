@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from service.database import configure_engine, engine_options, init_migrations
+    from service.records import TriageRecords
     from service.ruleset import ActiveRuleset
 
     engine_options(app)
@@ -38,6 +39,8 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     configure_engine(app)
     app.extensions["sciatica_ruleset"] = ActiveRuleset(app.config["RULESET_POLL_SECONDS"])
+    with app.app_context():
+        app.extensions["sciatica_records"] = TriageRecords(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:

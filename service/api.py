@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel
 from spectree import Response, SpecTree
 from sqlalchemy import text
@@ -73,7 +73,7 @@ def post_triage():
         intake = validate_intake(parse_json_object(request.get_data(cache=False)))
     except IntakeError as error:
         return invalid(error)
-    return jsonify(triage(intake).model_dump(mode="json"))
+    return current_app.response_class(triage(intake).json, mimetype="application/json")
 
 
 @bp.get("/api/v1/questionnaire")

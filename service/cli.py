@@ -74,7 +74,7 @@ def triage_command(file):
         click.echo(json.dumps({"error": "invalid intake", "fields": error.fields}, indent=2),
                    err=True)
         sys.exit(2)
-    click.echo(json.dumps(triage(intake).model_dump(mode="json"), indent=2))
+    click.echo(json.dumps(json.loads(triage(intake).json), indent=2))
 
 
 def register(app: Flask) -> None:

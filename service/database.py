@@ -17,6 +17,7 @@ from flask_migrate import Migrate
 from sqlalchemy import Connection, event, inspect, select, text
 
 from service.extensions import db
+from service.records import json_serializer
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def is_sqlite(app: Flask) -> bool:
 def engine_options(app: Flask) -> None:
     """Set before `db.init_app`: a busy timeout for SQLite, liveness checks for servers."""
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # JSON columns: text already encoded (a stored outcome) is kept as it is.
+    options.setdefault("json_serializer", json_serializer)
     if is_sqlite(app):
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
     else:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.extensions import db
+from service.records import RecordNotStored
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,12 @@ def register_error_handlers(app: Flask) -> None:
         return error
 
     @app.errorhandler(DBAPIError)
+    @app.errorhandler(RecordNotStored)
     def database_unavailable(error):
         # Drop the broken transaction so the next request starts clean and can recover.
         db.session.rollback()
-        log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  error.__cause__ or error)
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if _wants_json():
             return (jsonify({"error": "service unavailable", "detail": UNAVAILABLE,

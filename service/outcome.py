@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from rules.levels import ROUTINE_LEVELS, most_urgent, urgency
 from rules.schema import AddAdvice, IncludeExercise, KnowledgeBase, Refer
@@ -45,6 +45,8 @@ START_BACK_MEANING = {
 
 
 class ExerciseOut(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between outcomes: never changed
+
     slug: str
     name: str
     category: str
@@ -59,6 +61,8 @@ class ExerciseOut(BaseModel):
 
 
 class AdviceOut(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between outcomes: never changed
+
     slug: str
     title: str
     text: str
@@ -71,6 +75,8 @@ class Routine(BaseModel):
 
 
 class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between outcomes: never changed
+
     rule: str
     text: str
 
@@ -115,87 +121,117 @@ def _start_back(intake: Intake) -> StartBackResult | None:
                            meaning=START_BACK_MEANING[sb.risk])
 
 
-def _routine(kb: KnowledgeBase, fired_rules: list, intake: Intake) -> Routine:
-    exercises = {e.slug: e for e in kb.exercises}
-    advice = {a.slug: a for a in kb.advice}
-    chosen: dict[str, ExerciseOut] = {}
-    advised: list[str] = []
-    for rule in fired_rules:
-        action = rule.action
-        if isinstance(action, IncludeExercise) and action.exercise in exercises:
-            out = chosen.get(action.exercise) or ExerciseOut(
-                **exercises[action.exercise].model_dump(exclude={"display_order"}))
-            if action.dose:
-                out = out.model_copy(update=action.dose.model_dump(exclude_none=True))
-            chosen[action.exercise] = out
-        elif isinstance(action, AddAdvice) and action.advice not in advised:
-            advised.append(action.advice)
+class Assembler:
+    """One version's knowledge base, indexed once, turning fired rules into outcomes.
 
-    def require(found: bool, what: str, add) -> None:
-        if not found:
-            log.warning("routine lacked %s; added by the contract safety net", what)
-            add()
+    Everything that depends only on the version (each rule's reason, each exercise and
+    advice as the patient sees it, dosed variants, display order) is built here once,
+    so an assessment only picks and orders; the shared parts are immutable models.
+    """
 
-    def add_exercise(slug: str) -> None:
-        if slug not in exercises:
-            raise RoutineError(f"the library has no '{slug}' exercise")
-        chosen[slug] = ExerciseOut(**exercises[slug].model_dump(exclude={"display_order"}))
-
-    def add_advice(slug: str) -> None:
-        if slug not in advice:
-            raise RoutineError(f"the library has no '{slug}' advice")
-        advised.append(slug)
-
-    flare = intake.days_since_onset <= 2
-    require("walking" in chosen, "walking", lambda: add_exercise("walking"))
-    require("stop_signs" in advised, "stop_signs", lambda: add_advice("stop_signs"))
-    if flare:
-        require("flare_rest" in advised, "flare_rest", lambda: add_advice("flare_rest"))
-    elif "flare_rest" in advised:
-        log.warning("flare_rest fired on day %s; removed", intake.days_since_onset)
-        advised.remove("flare_rest")
-    if not flare and not any(e.category == "core" for e in chosen.values()):
+    def __init__(self, kb: KnowledgeBase, version: int | None):
+        self.kb = kb
+        self.version = version
+        self.rules = {r.slug: r for r in kb.rules}
+        self.reasons = {r.slug: Reason(rule=r.slug, text=r.reason) for r in kb.rules}
+        self.exercises = {e.slug: ExerciseOut(**e.model_dump(exclude={"display_order"}))
+                          for e in kb.exercises}
+        self.advice = {a.slug: AdviceOut(slug=a.slug, title=a.title, text=a.text)
+                       for a in kb.advice}
+        # A rule that doses an exercise: its variant, made once.
+        self.dosed = {
+            r.slug: self.exercises[r.action.exercise].model_copy(
+                update=r.action.dose.model_dump(exclude_none=True))
+            for r in kb.rules
+            if isinstance(r.action, IncludeExercise) and r.action.dose
+            and r.action.exercise in self.exercises
+        }
+        self.exercise_order = {e.slug: (e.display_order, i) for i, e in enumerate(kb.exercises)}
+        self.advice_order = {a.slug: (a.slug != "stop_signs", a.display_order, i)
+                             for i, a in enumerate(kb.advice)}
         core = sorted((e for e in kb.exercises if e.category == "core"),
                       key=lambda e: e.display_order)
-        if not core:
-            raise RoutineError("the library has no core exercise")
-        require(False, "a core exercise", lambda: add_exercise(core[0].slug))
+        self.first_core = core[0].slug if core else None
 
-    order = {e.slug: (e.display_order, i) for i, e in enumerate(kb.exercises)}
-    advice_order = {a.slug: (a.slug != "stop_signs", a.display_order, i)
-                    for i, a in enumerate(kb.advice)}
-    return Routine(
-        exercises=sorted(chosen.values(), key=lambda e: order[e.slug]),
-        advice=[AdviceOut(slug=s, title=advice[s].title, text=advice[s].text)
-                for s in sorted(advised, key=advice_order.__getitem__) if s in advice],
-        walking_plan=walking_plan(intake.walking_minutes),
-    )
+    def assemble(self, reference: str, fired: list[str], intake: Intake) -> Outcome:
+        """Turn the slugs of the rules that fired into the patient's outcome."""
+        fired_rules = [self.rules[slug] for slug in fired]
+        referrals = sorted((r for r in fired_rules if isinstance(r.action, Refer)),
+                           key=lambda r: urgency(r.action.level))
+        level = most_urgent(r.action.level for r in referrals)
+        referral = None
+        if referrals:
+            title, time_frame, _instruction = LEVEL_GUIDANCE[level]
+            referral = Referral(
+                level=level, title=title, time_frame=time_frame,
+                # The most urgent rule's own words: clinicians write them with the time frame.
+                message=referrals[0].action.message,
+                reasons=[self.reasons[r.slug] for r in referrals],
+            )
+        withheld = any(r.action.withhold_routine for r in referrals)
+        routine = None
+        if level in ROUTINE_LEVELS and not withheld:
+            routine = self._routine(fired_rules, intake)
+        return Outcome(id=reference, triage_level=level, referral=referral, routine=routine,
+                       reasons=[self.reasons[slug] for slug in fired],
+                       ruleset_version=self.version, start_back=_start_back(intake))
 
+    def _routine(self, fired_rules: list, intake: Intake) -> Routine:
+        chosen: dict[str, ExerciseOut] = {}
+        advised: list[str] = []
+        for rule in fired_rules:
+            action = rule.action
+            if isinstance(action, IncludeExercise) and action.exercise in self.exercises:
+                if action.dose:
+                    # A later dose overrides only the fields it sets.
+                    base = chosen.get(action.exercise) or self.exercises[action.exercise]
+                    dose = action.dose.model_dump(exclude_none=True)
+                    chosen[action.exercise] = (self.dosed[rule.slug] if base is
+                                               self.exercises[action.exercise]
+                                               else base.model_copy(update=dose))
+                else:
+                    chosen.setdefault(action.exercise, self.exercises[action.exercise])
+            elif isinstance(action, AddAdvice) and action.advice not in advised:
+                advised.append(action.advice)
 
-def assemble(reference: str, version: int, kb: KnowledgeBase, fired: list[str],
-             intake: Intake) -> Outcome:
-    """Turn the slugs of the rules that fired into the patient's outcome."""
-    rules = {r.slug: r for r in kb.rules}
-    fired_rules = [rules[slug] for slug in fired]
-    referrals = sorted((r for r in fired_rules if isinstance(r.action, Refer)),
-                       key=lambda r: urgency(r.action.level))
-    level = most_urgent(r.action.level for r in referrals)
-    reasons = [Reason(rule=r.slug, text=r.reason) for r in fired_rules]
-    referral = None
-    if referrals:
-        title, time_frame, _instruction = LEVEL_GUIDANCE[level]
-        referral = Referral(
-            level=level, title=title, time_frame=time_frame,
-            # The most urgent rule's own words: clinicians write them with the time frame.
-            message=referrals[0].action.message,
-            reasons=[Reason(rule=r.slug, text=r.reason) for r in referrals],
+        def require(found: bool, what: str, add) -> None:
+            if not found:
+                log.warning("routine lacked %s; added by the contract safety net", what)
+                add()
+
+        def add_exercise(slug: str | None, what: str) -> None:
+            if slug not in self.exercises:
+                raise RoutineError(f"the library has no {what} exercise")
+            chosen[slug] = self.exercises[slug]
+
+        def add_advice(slug: str) -> None:
+            if slug not in self.advice:
+                raise RoutineError(f"the library has no '{slug}' advice")
+            advised.append(slug)
+
+        flare = intake.days_since_onset <= 2
+        require("walking" in chosen, "walking", lambda: add_exercise("walking", "'walking'"))
+        require("stop_signs" in advised, "stop_signs", lambda: add_advice("stop_signs"))
+        if flare:
+            require("flare_rest" in advised, "flare_rest", lambda: add_advice("flare_rest"))
+        elif "flare_rest" in advised:
+            log.warning("flare_rest fired on day %s; removed", intake.days_since_onset)
+            advised.remove("flare_rest")
+        if not flare and not any(e.category == "core" for e in chosen.values()):
+            require(False, "a core exercise", lambda: add_exercise(self.first_core, "core"))
+
+        return Routine(
+            exercises=sorted(chosen.values(), key=lambda e: self.exercise_order[e.slug]),
+            advice=[self.advice[s] for s in sorted(advised, key=self.advice_order.__getitem__)
+                    if s in self.advice],
+            walking_plan=walking_plan(intake.walking_minutes),
         )
-    withheld = any(r.action.withhold_routine for r in referrals)
-    routine = None
-    if level in ROUTINE_LEVELS and not withheld:
-        routine = _routine(kb, fired_rules, intake)
-    return Outcome(id=reference, triage_level=level, referral=referral, routine=routine,
-                   reasons=reasons, ruleset_version=version, start_back=_start_back(intake))
+
+
+def assemble(reference: str, version: int | None, kb: KnowledgeBase, fired: list[str],
+             intake: Intake) -> Outcome:
+    """Turn the slugs of the rules that fired into the patient's outcome (one-off)."""
+    return Assembler(kb, version).assemble(reference, fired, intake)
 
 
 FAIL_SAFE_REASON = (

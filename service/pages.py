@@ -75,7 +75,7 @@ def submit_intake():
     except IntakeError as error:
         # Nothing has been stored: triage() is only reached with a valid intake.
         return render_form(request.form, patient_errors(error.fields), status=422)
-    outcome = triage(intake)
+    outcome = triage(intake).outcome
     return _no_store(make_response(render_result(intake, outcome)))
 
 

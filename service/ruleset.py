@@ -18,7 +18,7 @@ from rules import EngineError, KnowledgeBase, RulesEngine, compile_ruleset
 from service.extensions import db
 from service.intake import Intake, intake_facts
 from service.models import RulesetVersion
-from service.outcome import Outcome, assemble
+from service.outcome import Assembler, Outcome
 
 
 class LoadedVersion:
@@ -29,6 +29,7 @@ class LoadedVersion:
         self.kb = kb
         self.engine = RulesEngine(prefix)
         self.engine.load(compile_ruleset(kb.rules, version))
+        self.assembler = Assembler(kb, version)
 
     def fired(self, intake: Intake) -> list[str]:
         """Slugs of every rule that fires for `intake`."""
@@ -38,7 +39,7 @@ class LoadedVersion:
         return fired
 
     def assess(self, intake: Intake, reference: str) -> Outcome:
-        return assemble(reference, self.version, self.kb, self.fired(intake), intake)
+        return self.assembler.assemble(reference, self.fired(intake), intake)
 
     def close(self) -> None:
         self.engine.close()

@@ -20,6 +20,11 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+# Anything that is not a page (JSON, text, files) may load and run nothing at all.
+NOT_A_PAGE_POLICY = ("default-src 'none'; object-src 'none'; base-uri 'none'; "
+                     "form-action 'none'; frame-ancestors 'none'")
+
+
 def content_security_policy(nonce: str, admin: bool) -> str:
     # flask-admin's widgets set a few inline style attributes; patient pages set none.
     styles = "'self' 'unsafe-inline'" if admin else "'self'"
@@ -43,6 +48,12 @@ class _SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def open_session(self, app: Flask, request):
+        # No cookie, nothing to verify: skip building the signer (most API calls).
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def init_app(app: Flask) -> None:
     """Add security headers to every response; trust one proxy's X-Forwarded-* if told."""
@@ -51,22 +62,30 @@ def init_app(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
+    # The same for every response: set once here, added to each response below.
+    always = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        # same-origin: other sites never see our URLs, but our own HTTPS form posts keep
+        # the Referer that Flask-WTF's strict CSRF check requires.
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    hsts = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
     @app.after_request
     def add_headers(response):
         admin = request.path.startswith("/admin")
-        response.headers.setdefault(
-            "Content-Security-Policy", content_security_policy(csp_nonce(), admin))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        # same-origin: other sites never see our URLs, but our own HTTPS form posts keep
-        # the Referer that Flask-WTF's strict CSRF check requires.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), "
-                                                          "geolocation=()")
+        policy = (content_security_policy(csp_nonce(), admin)
+                  if response.mimetype == "text/html" else NOT_A_PAGE_POLICY)
+        wanted = [("Content-Security-Policy", policy), *always]
         if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security",
-                                        "max-age=31536000; includeSubDomains")
+            wanted.append(hsts)
         # Answers and outcomes are health data: never keep them in a shared cache.
         if request.method != "GET" or admin:
-            response.headers.setdefault("Cache-Control", "no-store")
+            wanted.append(("Cache-Control", "no-store"))
+        # A view that set one of these itself keeps its own value.
+        present = {name.lower() for name in response.headers.keys()}
+        response.headers.extend([(name, value) for name, value in wanted
+                                 if name.lower() not in present])
         return response

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import NamedTuple
+
+from flask import current_app
 
 from rules import EngineError
-from service.extensions import db
 from service.intake import Intake
-from service.models import TriageRecord, utcnow
+from service.models import utcnow
 from service.outcome import Outcome, fail_safe
+from service.records import EncodedJSON, TriageRecords
 from service.ruleset import active_ruleset
 
 log = logging.getLogger(__name__)
@@ -49,18 +52,32 @@ def assess(intake: Intake, reference: str | None = None) -> Outcome:
     return fail_safe(reference, version, intake)
 
 
-def triage(intake: Intake) -> Outcome:
-    """Assess `intake` and store it with its outcome in one transaction."""
-    outcome = assess(intake)
-    created_at = utcnow()  # kept: SQLite would hand the stored value back without a zone
-    record = TriageRecord(
-        created_at=created_at,
+class Triaged(NamedTuple):
+    """An assessed and stored intake: the outcome, and the JSON stored and answered."""
+
+    outcome: Outcome
+    json: str
+
+
+def triage(intake: Intake) -> Triaged:
+    """Assess `intake` and commit it with its outcome before anyone is answered.
+
+    The outcome is encoded to JSON once: those exact bytes are stored and sent, so the
+    record shows what the patient was told.
+    """
+    outcome = assess(intake).model_copy(update={"created_at": utcnow()})
+    body = outcome.model_dump_json()
+    records().store(
         reference=outcome.id,
-        intake=intake.model_dump(mode="json", exclude={"start_back_risk"}),
-        outcome=outcome.model_dump(mode="json", exclude={"created_at"}),
+        created_at=outcome.created_at,
+        intake=EncodedJSON(intake.model_dump_json(exclude={"start_back_risk"})),
+        outcome=EncodedJSON(body),
         triage_level=outcome.triage_level,
         ruleset_version=outcome.ruleset_version,
     )
-    db.session.add(record)
-    db.session.commit()
-    return outcome.model_copy(update={"created_at": created_at})
+    return Triaged(outcome, body)
+
+
+def records() -> TriageRecords:
+    """This app's writer of triage records."""
+    return current_app.extensions["sciatica_records"]

@@ -52,7 +52,7 @@ def test_a_failure_while_assembling_the_routine_refers_to_a_doctor(client, intak
     def broken(*args):
         raise KeyError("piriformis_stretch")
 
-    monkeypatch.setattr(service.outcome, "_routine", broken)
+    monkeypatch.setattr(service.outcome.Assembler, "_routine", broken)
     assert_fail_safe(client.post("/api/v1/triage", json=intake).get_json())
 
 
