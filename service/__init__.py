@@ -28,7 +28,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from service.database import configure_engine, engine_options, init_migrations
+    from service.database import (
+        configure_engine,
+        engine_options,
+        init_migrations,
+        writer_engine,
+    )
     from service.records import TriageRecords
     from service.ruleset import ActiveRuleset
 
@@ -39,8 +44,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     configure_engine(app)
     app.extensions["sciatica_ruleset"] = ActiveRuleset(app.config["RULESET_POLL_SECONDS"])
-    with app.app_context():
-        app.extensions["sciatica_records"] = TriageRecords(db.engine)
+    app.extensions["sciatica_records"] = TriageRecords(writer_engine(app))
 
 
 def register_blueprints(app: Flask) -> None:

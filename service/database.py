@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask_migrate import Migrate
-from sqlalchemy import Connection, event, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 
 from service.extensions import db
 from service.records import json_serializer
@@ -51,12 +51,36 @@ def configure_engine(app: Flask) -> None:
     if not is_sqlite(app):
         return
     with app.app_context():
-        @event.listens_for(db.engine, "connect")
-        def _pragmas(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+        _sqlite_pragmas(db.engine)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def writer_engine(app: Flask) -> Engine:
+    """An engine of one connection, for the triage record writer alone (service/records.py).
+
+    Only the thread holding the writer's turn uses it, so it never waits for a pooled
+    connection that a request queued behind that turn is holding. An in-memory SQLite
+    database exists only inside its own engine, so it keeps the app's.
+    """
+    with app.app_context():
+        shared = db.engine
+    if shared.dialect.name == "sqlite" and shared.url.database in (None, "", ":memory:"):
+        return shared
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if "poolclass" not in options:  # a pool chosen in the configuration is kept
+        options.update(pool_size=1, max_overflow=0)
+    engine = create_engine(shared.url, **options)
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine)
+    return engine
 
 
 @event.listens_for(db.metadata, "after_drop")

@@ -72,10 +72,12 @@ class GroupCommitter:
         mine = _Pending(row)
         with self._pending_lock:
             self._pending.append(mine)
-        while not mine.stored and mine.error is None:
+        while True:
             with self._turn:
+                # Looked at only while holding the turn: whoever took our row into a
+                # batch held it until that batch's transaction had ended.
                 if mine.stored or mine.error is not None:
-                    break  # committed by whoever held the turn before us
+                    break
                 with self._pending_lock:
                     batch = self._pending[: self._max_batch]
                     del self._pending[: self._max_batch]

@@ -64,11 +64,15 @@ class ActiveRuleset:
         return self.loaded
 
     def _refresh(self) -> None:
-        newest = db.session.scalar(select(func.max(RulesetVersion.version)))
-        if newest is None or (self.loaded and self.loaded.version == newest):
-            return
-        row = db.session.scalar(select(RulesetVersion).where(RulesetVersion.version == newest))
-        fresh = LoadedVersion(newest, KnowledgeBase.model_validate(row.snapshot))
+        # A connection of its own, returned at once: the request's session (and any
+        # transaction it has open) is left alone, and no connection is held meanwhile.
+        with db.engine.connect() as connection:
+            newest = connection.scalar(select(func.max(RulesetVersion.version)))
+            if newest is None or (self.loaded and self.loaded.version == newest):
+                return
+            snapshot = connection.scalar(select(RulesetVersion.snapshot)
+                                         .where(RulesetVersion.version == newest))
+        fresh = LoadedVersion(newest, KnowledgeBase.model_validate(snapshot))
         old, self.loaded = self.loaded, fresh
         if old:
             old.close()  # an assessment still running on it fails, and is retried

@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
         if request.method != "GET" or admin:
             wanted.append(("Cache-Control", "no-store"))
         # A view that set one of these itself keeps its own value.
-        present = {name.lower() for name in response.headers.keys()}
+        present = {name.lower() for name, _value in response.headers}
         response.headers.extend([(name, value) for name, value in wanted
                                  if name.lower() not in present])
         return response

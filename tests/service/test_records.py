@@ -1,0 +1,127 @@
+"""Group commit of triage records: batched, never acknowledged before the commit, isolated."""
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from service.extensions import db
+from service.intake import Intake
+from service.models import TriageRecord
+from service.records import GroupCommitter, RecordNotStored
+
+
+class FakeDatabase:
+    """Records each transaction; the first waits until every caller has queued its row."""
+
+    def __init__(self, callers: int, fail=lambda rows: False):
+        self.callers = callers
+        self.arrived = 0
+        self.arrived_lock = threading.Lock()
+        self.committed: set[int] = set()
+        self.transactions: list[list[int]] = []
+        self.fail = fail
+
+    def arrive(self) -> None:
+        with self.arrived_lock:
+            self.arrived += 1
+
+    def write(self, rows: list[dict]) -> None:
+        if not self.transactions:
+            deadline = time.monotonic() + 5
+            while self.arrived < self.callers and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(0.05)  # the others are now queued behind this transaction
+        self.transactions.append([row["n"] for row in rows])
+        if self.fail(rows):
+            raise RuntimeError("the database refused the batch")
+        time.sleep(0.002)  # the commit
+        self.committed.update(row["n"] for row in rows)
+
+
+def store_all(committer: GroupCommitter, database: FakeDatabase, count: int) -> dict:
+    """Each row from its own thread at once; what each thread saw when store() returned."""
+    def one(n: int):
+        database.arrive()
+        try:
+            committer.store({"n": n})
+        except RecordNotStored as error:
+            return n, error
+        return n, n in database.committed  # acknowledged: was it committed by then?
+
+    with ThreadPoolExecutor(count) as pool:
+        return dict(pool.map(one, range(count)))
+
+
+def test_concurrent_rows_share_transactions_and_are_acknowledged_only_once_committed():
+    database = FakeDatabase(callers=32)
+    seen = store_all(GroupCommitter(database.write), database, 32)
+    assert all(seen[n] is True for n in range(32)), seen
+    written = [n for transaction in database.transactions for n in transaction]
+    assert sorted(written) == list(range(32))  # every row exactly once
+    assert len(database.transactions) < 32 / 4, database.transactions  # batched
+
+
+def test_a_batch_never_exceeds_the_limit():
+    database = FakeDatabase(callers=20)
+    store_all(GroupCommitter(database.write, max_batch=8), database, 20)
+    assert max(len(t) for t in database.transactions) <= 8
+    assert sorted(database.committed) == list(range(20))
+
+
+def test_one_bad_row_fails_alone_and_the_rest_of_its_batch_is_stored():
+    database = FakeDatabase(callers=16, fail=lambda rows: any(r["n"] == 5 for r in rows))
+    seen = store_all(GroupCommitter(database.write), database, 16)
+    assert isinstance(seen[5], RecordNotStored)
+    assert isinstance(seen[5].__cause__, RuntimeError)  # the database's own error
+    assert all(seen[n] is True for n in range(16) if n != 5)
+    assert database.committed == set(range(16)) - {5}
+
+
+def test_when_the_database_is_down_every_row_is_refused():
+    database = FakeDatabase(callers=8, fail=lambda rows: True)
+    seen = store_all(GroupCommitter(database.write), database, 8)
+    assert all(isinstance(seen[n], RecordNotStored) for n in range(8))
+    assert not database.committed
+
+
+def test_a_lone_row_is_its_own_transaction():
+    written = []
+    committer = GroupCommitter(written.append)
+    committer.store({"n": 1})
+    committer.store({"n": 2})
+    assert written == [[{"n": 1}], [{"n": 2}]]
+
+
+def test_the_stored_outcome_is_exactly_what_the_patient_was_sent(app, client, intake):
+    response = client.post("/api/v1/triage", json=intake)
+    assert response.status_code == 200
+    sent = response.get_json()
+    with app.app_context():
+        record = db.session.scalar(
+            select(TriageRecord).where(TriageRecord.reference == sent["id"]))
+        assert record.outcome == sent
+        answers = Intake.model_validate(intake).model_dump(mode="json",
+                                                             exclude={"start_back_risk"})
+        assert record.intake == answers
+        assert record.triage_level == sent["triage_level"]
+
+
+@pytest.mark.parametrize("threads", [16])
+def test_concurrent_intakes_through_the_app_are_all_stored(app, intake, threads):
+    def post(n: int):
+        body = dict(intake, days_since_onset=10 + n)
+        return app.test_client().post("/api/v1/triage", data=json.dumps(body),
+                                      content_type="application/json")
+
+    with ThreadPoolExecutor(threads) as pool:
+        responses = list(pool.map(post, range(threads * 4)))
+    assert [r.status_code for r in responses] == [200] * len(responses)
+    references = {r.get_json()["id"] for r in responses}
+    with app.app_context():
+        stored = set(db.session.scalars(
+            select(TriageRecord.reference).where(TriageRecord.reference.in_(references))))
+    assert stored == references
