@@ -1,12 +1,19 @@
 """HTTP: triage requests per second and latency under gunicorn, against a bare Flask endpoint.
 
-Both servers run the same way (gunicorn gthread, the same workers and threads, on
-127.0.0.1), one after the other in the same run, loaded by bench.loadgen in its own
-process with the same intakes. The bare endpoint parses the JSON body and answers a
-small JSON: the floor of Flask and gunicorn. Triage is the real service: validate,
-evaluate, assemble, store, answer. Afterwards the rows stored are counted. A third row,
-the service's own app with a do-nothing endpoint, splits the gap into the app's hooks
-and the triage work itself.
+Every server runs the same way (gunicorn gthread, the same workers and threads, on
+127.0.0.1), and all of them are started before any is measured. Each gets an unmeasured
+warm-up; then the measured rounds take turns (bare, floor, triage, ..., bare, floor,
+...), each a fixed number of seconds of load from bench.loadgen in its own process with
+the same intakes. So every server meets the machine in the same states, and the first
+server measured is not the one that also warms the machine up. The share of the bare
+endpoint is taken round by round (each triage round against the bare round just before
+it) and its median reported.
+
+The bare endpoint parses the JSON body and answers a small JSON: the floor of Flask and
+gunicorn. Triage is the real service: validate, evaluate, assemble, store, answer.
+Afterwards the rows stored are counted against the 200s answered. A third row, the
+service's own app with a do-nothing endpoint, splits the gap into the app's hooks and
+the triage work itself.
 
     python -m bench.http                                        # SQLite only
     python -m bench.http --postgres postgresql://postgres@127.0.0.1:5432/sciatica_bench
@@ -19,6 +26,7 @@ import json
 import random
 import statistics
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench.machine import describe, print_table
@@ -61,27 +69,36 @@ def prepare_database(url: str):
     return stored
 
 
-def measure(app: str, env: dict, bodies: Path, args, path: str = "/api/v1/triage") -> dict:
-    """Warm the server up, then load it; the measured run's summary."""
-    with gunicorn(app, args.workers, args.threads, env) as (port, pid):
-        warm = load(port, path, bodies=bodies, concurrency=args.concurrency,
-                    requests=args.warmup, seconds=60)
-        cpu_before = tree_cpu_seconds(pid)
-        result = load(port, path, bodies=bodies, concurrency=args.concurrency,
-                      requests=args.requests, seconds=args.seconds)
-        cpu = tree_cpu_seconds(pid) - cpu_before
-    latencies = sorted(result["latencies"])
-    ok = result["statuses"].get("200", 0)
-    return {
-        "ok": ok,
-        "answered": ok + warm["statuses"].get("200", 0),  # every 200 should be a stored row
-        "errors": sum(result["statuses"].values()) - ok,
-        "rate": ok / result["elapsed"],
-        # Server CPU per answer: steadier than requests/s when other work shares the cores.
-        "cpu_ms": cpu / max(1, sum(result["statuses"].values())) * 1000,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-    }
+class Server:
+    """One running gunicorn server and everything measured on it."""
+
+    def __init__(self, label: str, port: int, pid: int, path: str, stored=None):
+        self.label, self.port, self.pid, self.path = label, port, pid, path
+        self.stored = stored  # counts its database's triage records (triage servers only)
+        self.rows_before = stored() if stored else 0
+        self.rates: list[float] = []
+        self.latencies: list[float] = []
+        self.ok = self.answered = self.errors = 0
+        self.cpu_seconds = 0.0
+        self.requests = 0
+
+    def run(self, bodies: Path, args, seconds: float, measured: bool = True) -> float:
+        cpu_before = tree_cpu_seconds(self.pid)
+        result = load(self.port, self.path, bodies=bodies, concurrency=args.concurrency,
+                      requests=10**9, seconds=seconds)
+        cpu = tree_cpu_seconds(self.pid) - cpu_before
+        ok = result["statuses"].get("200", 0)
+        self.answered += ok  # every 200 should be a stored row, warm-up included
+        if not measured:
+            return 0.0
+        rate = ok / result["elapsed"]
+        self.rates.append(rate)
+        self.latencies += result["latencies"]
+        self.ok += ok
+        self.requests += sum(result["statuses"].values())
+        self.errors += sum(result["statuses"].values()) - ok
+        self.cpu_seconds += cpu
+        return rate
 
 
 def main() -> None:
@@ -90,44 +107,64 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=16, help="open connections")
-    parser.add_argument("--requests", type=int, default=4000, help="measured requests")
-    parser.add_argument("--warmup", type=int, default=400)
-    parser.add_argument("--seconds", type=float, default=60.0, help="cap per measured run")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=6.0, help="load per round, each")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds, each server")
     args = parser.parse_args()
     print(describe())
     print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads; "
-          f"{args.concurrency} keep-alive connections; {args.requests} requests after "
-          f"{args.warmup} warm-up")
-    with tempfile.TemporaryDirectory() as folder:
+          f"{args.concurrency} keep-alive connections; {args.rounds} rounds of "
+          f"{args.seconds:g} s per server after {args.warmup:g} s of warm-up")
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         bodies = Path(folder) / "intakes.json"
         write_intakes(bodies)
         databases = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")]
         if args.postgres:
             databases.append(("PostgreSQL", args.postgres))
-        bare = measure("bench.apps:bare_app()", {}, bodies, args)
-        rows = [["bare Flask endpoint", "-", bare]]
+
+        def serve(label, app, env, path="/api/v1/triage", stored=None) -> Server:
+            port, pid = stack.enter_context(gunicorn(app, args.workers, args.threads, env))
+            return Server(label, port, pid, path, stored)
+
+        bare = serve("bare Flask endpoint", "bench.apps:bare_app()", {})
         # Not a target: the service's app with a do-nothing endpoint, to show how much of
         # the gap is the app's own hooks (security headers, sessions) rather than triage.
-        floor_env = {"DATABASE_URL": databases[0][1], "SECRET_KEY": "bench-only"}
-        floor = measure("bench.apps:service_floor_app()", floor_env, bodies, args,
-                        path="/bench/floor")
-        rows.append(["service app, do-nothing endpoint", "-", floor])
+        floor = serve("service app, do-nothing endpoint", "bench.apps:service_floor_app()",
+                      {"DATABASE_URL": f"sqlite:///{Path(folder) / 'floor.db'}",
+                       "SECRET_KEY": "bench-only"}, path="/bench/floor")
+        servers = [bare, floor]
         for name, url in databases:
             stored = prepare_database(url)
-            before = stored()
-            env = {"DATABASE_URL": url, "SECRET_KEY": "bench-only"}
-            result = measure("service:create_app()", env, bodies, args)
-            rows.append([f"triage, {name}", f"{stored() - before:,} / {result['answered']:,}",
-                         result])
-    table = []
-    for label, stored_text, r in rows:
-        share = r["rate"] / bare["rate"]
-        verdict = "-" if r is bare else f"{share:.0%}" + (" ok" if share >= TARGET else " MISS")
-        table.append([label, f"{r['rate']:,.0f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
-                      r["errors"], verdict, f"{r['cpu_ms']:.2f}", stored_text])
-    print_table(["server", "requests/s", "p50 ms", "p99 ms", "errors",
-                 f"share of bare (target >= {TARGET:.0%})", "server CPU ms / request",
-                 "rows stored / 200s"], table)
+            servers.append(serve(f"triage, {name}", "service:create_app()",
+                                 {"DATABASE_URL": url, "SECRET_KEY": "bench-only"},
+                                 stored=stored))
+        for server in servers:
+            server.run(bodies, args, args.warmup, measured=False)
+        shares: dict[str, list[float]] = {s.label: [] for s in servers[1:]}
+        for _ in range(args.rounds):
+            bare_rate = bare.run(bodies, args, args.seconds)
+            for server in servers[1:]:
+                shares[server.label].append(server.run(bodies, args, args.seconds) / bare_rate)
+        table = []
+        for server in servers:
+            latencies = sorted(server.latencies)
+            share = "-"
+            if server is not bare:
+                median = statistics.median(shares[server.label])
+                share = f"{median:.0%}" + (" ok" if median >= TARGET else " MISS")
+                share += f" ({min(shares[server.label]):.0%}-{max(shares[server.label]):.0%})"
+            stored_text = "-"
+            if server.stored:
+                stored_text = f"{server.stored() - server.rows_before:,} / {server.answered:,}"
+            table.append([
+                server.label, f"{statistics.median(server.rates):,.0f}",
+                f"{statistics.median(latencies) * 1000:.1f}",
+                f"{latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f}",
+                server.errors, share,
+                f"{server.cpu_seconds / max(1, server.requests) * 1000:.2f}", stored_text])
+    print_table(["server", "requests/s (median round)", "p50 ms", "p99 ms", "errors",
+                 f"share of bare, median of rounds (target >= {TARGET:.0%}) (range)",
+                 "server CPU ms / request", "rows stored / 200s"], table)
     print(describe().replace("machine:", "after:"))
 
 
