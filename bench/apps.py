@@ -47,3 +47,36 @@ def tagged_triage_app() -> Flask:
         return response
 
     return app
+
+
+def triage_not_stored_app() -> Flask:
+    """DIAGNOSTIC ONLY, never a way to run the service: triage with the write removed.
+
+    Everything else is the real service. It answers one question: how fast would triage
+    be if storing each intake cost nothing? (bench.http --diagnose)
+    """
+    from service import create_app
+
+    app = create_app()
+    app.extensions["sciatica_records"].store = lambda **row: None
+    return app
+
+
+def triage_sqlite_normal_sync_app() -> Flask:
+    """DIAGNOSTIC ONLY: triage with SQLite's `synchronous=NORMAL` (no fsync per commit).
+
+    In WAL mode a crash of the process loses nothing, but a power cut or an operating
+    system crash can lose the last commits: a durability trade-off the service does not
+    make. Measured to show what fsync costs. (bench.http --diagnose)
+    """
+    from sqlalchemy import event
+
+    from service import create_app
+
+    app = create_app()
+
+    @event.listens_for(app.extensions["sciatica_records"].engine, "connect")
+    def _normal(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+    return app

@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=6.0, help="load per round, each")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds, each server")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also measure two diagnostic variants (not targets): triage "
+                             "with storing removed, and SQLite without fsync")
     args = parser.parse_args()
     print(describe())
     print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads; "
@@ -138,6 +141,16 @@ def main() -> None:
             servers.append(serve(f"triage, {name}", "service:create_app()",
                                  {"DATABASE_URL": url, "SECRET_KEY": "bench-only"},
                                  stored=stored))
+        if args.diagnose:
+            for label, app in (
+                    ("diagnostic: triage, nothing stored", "triage_not_stored_app"),
+                    ("diagnostic: triage, SQLite synchronous=NORMAL",
+                     "triage_sqlite_normal_sync_app")):
+                url = f"sqlite:///{Path(folder) / (app + '.db')}"
+                stored = prepare_database(url) if "NORMAL" in label else None
+                servers.append(serve(label, f"bench.apps:{app}()",
+                                     {"DATABASE_URL": url, "SECRET_KEY": "bench-only"},
+                                     stored=stored))
         for server in servers:
             server.run(bodies, args, args.warmup, measured=False)
         shares: dict[str, list[float]] = {s.label: [] for s in servers[1:]}

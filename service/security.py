@@ -54,6 +54,12 @@ class _SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app: Flask, session, response) -> None:
+        # Untouched and empty: no cookie to set, delete or vary on.
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
+
 
 def init_app(app: Flask) -> None:
     """Add security headers to every response; trust one proxy's X-Forwarded-* if told."""
