@@ -10,9 +10,11 @@ turn; whoever holds the turn writes every pending row in one transaction. A requ
 whose row another thread already committed returns at once. With no concurrency this
 is exactly one transaction per row; under load, one per batch.
 
-If a batch fails, each of its rows is tried again on its own, so one bad row cannot
-fail the others; a row that still fails raises `RecordNotStored` in its own request,
-which answers 503 (service/errors.py) and acknowledges nothing.
+If a batch is refused because of a row's data (say, a duplicate reference), each of its
+rows is tried again on its own, so one bad row cannot fail the others. If the database
+itself fails, the whole batch fails at once. A row that is not stored raises
+`RecordNotStored` in its own request, which answers 503 (service/errors.py) and
+acknowledges nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, insert
+from sqlalchemy.exc import DataError, IntegrityError
 
 from service.models import TriageRecord
 
@@ -31,6 +34,10 @@ log = logging.getLogger(__name__)
 
 #: At most this many rows per transaction; the rest wait for the next turn.
 MAX_BATCH = 64
+
+
+#: Errors about the rows themselves rather than the database: worth retrying row by row.
+ROW_ERRORS = (IntegrityError, DataError)
 
 
 class EncodedJSON(str):
@@ -89,13 +96,17 @@ class GroupCommitter:
         try:
             self._write([p.row for p in batch])
         except Exception as error:
-            if len(batch) == 1:
-                batch[0].error = error
+            if len(batch) > 1 and isinstance(error, ROW_ERRORS):
+                # One row's data was refused: find it, and store the others.
+                log.warning("a batch of %d records failed (%s); writing each alone",
+                            len(batch), error)
+                for pending in batch:
+                    self._commit([pending])
                 return
-            log.warning("a batch of %d records failed (%s); writing each alone",
-                        len(batch), error)
+            # The database itself failed (unreachable, full, locked): every row in the
+            # batch is refused at once rather than tried again one by one.
             for pending in batch:
-                self._commit([pending])
+                pending.error = error
             return
         for pending in batch:
             pending.stored = True

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.extensions import db
 from service.intake import Intake
@@ -36,8 +37,9 @@ class FakeDatabase:
                 time.sleep(0.001)
             time.sleep(0.05)  # the others are now queued behind this transaction
         self.transactions.append([row["n"] for row in rows])
-        if self.fail(rows):
-            raise RuntimeError("the database refused the batch")
+        failure = self.fail(rows)
+        if failure:
+            raise failure
         time.sleep(0.002)  # the commit
         self.committed.update(row["n"] for row in rows)
 
@@ -72,20 +74,29 @@ def test_a_batch_never_exceeds_the_limit():
     assert sorted(database.committed) == list(range(20))
 
 
+def duplicate(rows):
+    if any(r["n"] == 5 for r in rows):
+        return IntegrityError("INSERT INTO triagerecord", {}, Exception("duplicate reference"))
+    return None
+
+
 def test_one_bad_row_fails_alone_and_the_rest_of_its_batch_is_stored():
-    database = FakeDatabase(callers=16, fail=lambda rows: any(r["n"] == 5 for r in rows))
+    database = FakeDatabase(callers=16, fail=duplicate)
     seen = store_all(GroupCommitter(database.write), database, 16)
     assert isinstance(seen[5], RecordNotStored)
-    assert isinstance(seen[5].__cause__, RuntimeError)  # the database's own error
+    assert isinstance(seen[5].__cause__, IntegrityError)  # the database's own error
     assert all(seen[n] is True for n in range(16) if n != 5)
     assert database.committed == set(range(16)) - {5}
 
 
-def test_when_the_database_is_down_every_row_is_refused():
-    database = FakeDatabase(callers=8, fail=lambda rows: True)
+def test_when_the_database_is_down_every_row_is_refused_without_retrying_each():
+    down = OperationalError("INSERT INTO triagerecord", {}, Exception("connection refused"))
+    database = FakeDatabase(callers=8, fail=lambda rows: down)
     seen = store_all(GroupCommitter(database.write), database, 8)
     assert all(isinstance(seen[n], RecordNotStored) for n in range(8))
     assert not database.committed
+    tried = [n for transaction in database.transactions for n in transaction]
+    assert sorted(tried) == list(range(8))  # each row tried once, not again alone
 
 
 def test_a_lone_row_is_its_own_transaction():
