@@ -19,6 +19,40 @@ def bare_app() -> Flask:
     return app
 
 
+def bare_storing_app() -> Flask:
+    """A bare Flask endpoint that also commits each body as one row, as any durable service
+    must: plain SQLAlchemy Core on the SQLite file in DATABASE_URL (WAL, synchronous FULL,
+    the service's own settings), one transaction per request, no ORM, no group commit.
+
+    Not a target: it shows what storing one row costs a bare endpoint on this machine.
+    """
+    from sqlalchemy import JSON, Column, Integer, MetaData, Table, create_engine, event
+
+    engine = create_engine(os.environ["DATABASE_URL"])
+
+    @event.listens_for(engine, "connect")
+    def _wal(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    metadata = MetaData()
+    rows = Table("bare_rows", metadata, Column("id", Integer, primary_key=True),
+                 Column("body", JSON, nullable=False))
+    with engine.begin() as connection:  # both workers may get here at once
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS bare_rows "
+                                   "(id INTEGER PRIMARY KEY, body JSON NOT NULL)")
+    insert = rows.insert()
+    app = Flask(__name__)
+
+    @app.post("/api/v1/triage")
+    def triage():
+        intake = request.get_json()
+        with engine.begin() as connection:
+            connection.execute(insert, {"body": intake})
+        return jsonify({"triage_level": "self_care", "fields": len(intake)})
+
+    return app
+
+
 def service_floor_app() -> Flask:
     """The service's own app (its extensions and response hooks), with a do-nothing POST."""
     from service import create_app

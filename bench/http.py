@@ -111,8 +111,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="load per round, each")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds, each server")
     parser.add_argument("--diagnose", action="store_true",
-                        help="also measure two diagnostic variants (not targets): triage "
-                             "with storing removed, and SQLite without fsync")
+                        help="also measure, not as targets: a bare endpoint that commits "
+                             "one row, triage with storing removed, SQLite without fsync")
     args = parser.parse_args()
     print(describe())
     print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads; "
@@ -136,6 +136,10 @@ def main() -> None:
                       {"DATABASE_URL": f"sqlite:///{Path(folder) / 'floor.db'}",
                        "SECRET_KEY": "bench-only"}, path="/bench/floor")
         servers = [bare, floor]
+        if args.diagnose:
+            servers.append(serve("reference: bare endpoint committing one row (SQLite)",
+                                 "bench.apps:bare_storing_app()",
+                                 {"DATABASE_URL": f"sqlite:///{Path(folder) / 'bare.db'}"}))
         for name, url in databases:
             stored = prepare_database(url)
             servers.append(serve(f"triage, {name}", "service:create_app()",
@@ -147,7 +151,8 @@ def main() -> None:
                     ("diagnostic: triage, SQLite synchronous=NORMAL",
                      "triage_sqlite_normal_sync_app")):
                 url = f"sqlite:///{Path(folder) / (app + '.db')}"
-                stored = prepare_database(url) if "NORMAL" in label else None
+                stored = prepare_database(url)  # published rules, as for the real thing
+                stored = stored if "NORMAL" in label else None
                 servers.append(serve(label, f"bench.apps:{app}()",
                                      {"DATABASE_URL": url, "SECRET_KEY": "bench-only"},
                                      stored=stored))
