@@ -36,7 +36,8 @@ def is_sqlite(app: Flask) -> bool:
 
 
 def engine_options(app: Flask) -> None:
-    """Set before `db.init_app`: a busy timeout for SQLite, liveness checks for servers."""
+    """Set before `db.init_app`: a busy timeout for SQLite; for servers, liveness checks
+    and a connect timeout."""
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # JSON columns: text already encoded (a stored outcome) is kept as it is.
     options.setdefault("json_serializer", json_serializer)
@@ -44,6 +45,11 @@ def engine_options(app: Flask) -> None:
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
     else:
         options.setdefault("pool_pre_ping", True)
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            # libpq waits for ever by default: a database that stops answering would
+            # hold every request (and the record writer's turn) until TCP gave up.
+            options.setdefault("connect_args", {}).setdefault(
+                "connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
 
 
 def configure_engine(app: Flask) -> None:

@@ -1,6 +1,9 @@
 """The database unreachable: 503 JSON with a retry hint, health says so, then recovery."""
 
 import os
+import socket
+import threading
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -73,3 +76,32 @@ def test_unreachable_database_gives_503_with_retry_hint_and_recovers(outage, int
     recovered = client.post("/api/v1/triage", json=intake)
     assert recovered.status_code == 200
     assert recovered.get_json()["triage_level"] == "self_care"
+
+
+def test_a_database_that_never_answers_gives_503_within_the_connect_timeout(intake):
+    # Accepts TCP connections (the kernel's backlog) but never speaks PostgreSQL: what a
+    # hung server or a half-open network path looks like to libpq.
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+        port = silent.getsockname()[1]
+        app = create_app({"TESTING": True, "SECRET_KEY": "test",
+                          "SQLALCHEMY_DATABASE_URI":
+                              f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
+                          "DATABASE_CONNECT_TIMEOUT": 1})
+        answers = []
+        # In a thread of its own, so that without a timeout the test fails, not hangs.
+        asking = threading.Thread(target=lambda: answers.append(
+            app.test_client().post("/api/v1/triage", json=intake)), daemon=True)
+        started = time.monotonic()
+        asking.start()
+        asking.join(timeout=30)
+        waited = time.monotonic() - started
+    assert answers, f"no answer after {waited:.0f} s from a database that never answers"
+    assert answers[0].status_code == 503
+    assert answers[0].headers["Retry-After"] == "5"
+    assert waited < 10
+
+
+def test_postgresql_connections_get_a_connect_timeout_by_default():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1:1/none"})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"]["connect_timeout"] == 10
