@@ -38,10 +38,18 @@ def publisher_account(live_server):
 
 @pytest.fixture
 def panel(page, live_server, publisher_account):
-    """A desktop-sized page, signed in through the login form; fails on any CSP violation."""
+    """A desktop-sized page, signed in through the login form; fails on any console error
+    (a CSP violation, a missing file such as a favicon, a script error). A page's own
+    error status (a refused publish answers 409) is left to the tests to check."""
     violations: list[str] = []
-    page.on("console", lambda m: violations.append(page.url + " " + m.text[:60])
-            if "Content Security Policy" in m.text else None)
+
+    def console(message) -> None:
+        own_status = (message.text.startswith("Failed to load resource")
+                      and message.location.get("url") == page.url)
+        if (message.type == "error" and not own_status) or "Content Security" in message.text:
+            violations.append(page.url + " " + message.text[:80])
+
+    page.on("console", console)
     page.set_viewport_size(DESKTOP)
     page.goto(live_server.path("/admin/"))
     expect(page).to_have_url(re.compile(r"/admin/login/"))
