@@ -27,6 +27,15 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def close_app(app: Flask) -> None:
+    """Release what `app` holds: its loaded rules engine and every database connection."""
+    with app.app_context():
+        app.extensions["sciatica_ruleset"].close()
+        app.extensions["sciatica_records"].close()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def register_extensions(app: Flask) -> None:
     from service.database import (
         configure_engine,

@@ -127,3 +127,7 @@ class TriageRecords:
     def store(self, **row) -> None:
         """Commit one record (columns as keywords); raise RecordNotStored on failure."""
         self._committer.store(row)
+
+    def close(self) -> None:
+        """Close the writer's connection (the app is shutting down)."""
+        self.engine.dispose()

@@ -13,7 +13,7 @@ from importlib import resources
 import pytest
 from sqlalchemy import text
 
-from service import create_app
+from service import close_app, create_app
 from service.database import initialise_database
 from service.extensions import db
 
@@ -55,10 +55,7 @@ def app(tmp_path):
         empty_database()
         initialise_database()  # migrations, seed, publish: the path a first deploy takes
     yield app
-    with app.app_context():
-        app.extensions["sciatica_ruleset"].close()
-        db.session.remove()
-        db.engine.dispose()  # no connection may outlive the test: the next one drops all
+    close_app(app)  # no connection may outlive the test: the next one drops all
 
 
 @pytest.fixture

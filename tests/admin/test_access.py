@@ -10,9 +10,8 @@ from __future__ import annotations
 import pytest
 
 from admin.models import ROLES
-from service import create_app
+from service import close_app, create_app
 from service.database import initialise_database
-from service.extensions import db
 from tests.admin.conftest import add_users, signed_in
 from tests.conftest import database_uri, empty_database
 
@@ -75,10 +74,7 @@ def matrix_app(tmp_path_factory):
         initialise_database()
     add_users(app)
     yield app
-    with app.app_context():
-        app.extensions["sciatica_ruleset"].close()
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture(scope="module")

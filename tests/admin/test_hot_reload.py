@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from service import create_app
+from service import close_app, create_app
 from service.database import initialise_database
 from service.extensions import db
 from service.models import Exercise
@@ -59,10 +59,7 @@ def database(tmp_path):
     with app.app_context():
         initialise_database()
     yield url, app
-    with app.app_context():
-        app.extensions["sciatica_ruleset"].close()
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture

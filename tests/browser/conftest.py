@@ -22,9 +22,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from service import create_app
+from service import close_app, create_app
 from service.database import initialise_database
-from service.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -78,10 +77,7 @@ def live_server(tmp_path_factory) -> LiveServer:
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
-    with app.app_context():
-        app.extensions["sciatica_ruleset"].close()
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture(scope="session")
