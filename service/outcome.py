@@ -183,12 +183,12 @@ class Assembler:
             action = rule.action
             if isinstance(action, IncludeExercise) and action.exercise in self.exercises:
                 if action.dose:
-                    # A later dose overrides only the fields it sets.
-                    base = chosen.get(action.exercise) or self.exercises[action.exercise]
-                    dose = action.dose.model_dump(exclude_none=True)
-                    chosen[action.exercise] = (self.dosed[rule.slug] if base is
-                                               self.exercises[action.exercise]
-                                               else base.model_copy(update=dose))
+                    base = chosen.get(action.exercise)
+                    if base is None:  # the usual case: the variant made when the version loaded
+                        chosen[action.exercise] = self.dosed[rule.slug]
+                    else:  # a second dose for the same exercise overrides only what it sets
+                        chosen[action.exercise] = base.model_copy(
+                            update=action.dose.model_dump(exclude_none=True))
                 else:
                     chosen.setdefault(action.exercise, self.exercises[action.exercise])
             elif isinstance(action, AddAdvice) and action.advice not in advised:
