@@ -10,6 +10,13 @@ turn; whoever holds the turn writes every pending row in one transaction. A requ
 whose row another thread already committed returns at once. With no concurrency this
 is exactly one transaction per row; under load, one per batch.
 
+On SQLite, the workers of a gunicorn server are separate processes writing one file, and
+SQLite lets one write at a time. A process that finds the file locked polls for it,
+sleeping 1, 2, 5, 10 ms and more between tries, while its requests wait. So the writer
+also takes a lock on a file beside the database (`FileTurn`, an flock) for the whole of
+its turn: the kernel wakes the next process the moment the lock is free, and the rows
+that arrived while it waited go into its batch.
+
 If a batch is refused because of a row's data (say, a duplicate reference), each of its
 rows is tried again on its own, so one bad row cannot fail the others. If the database
 itself fails, the whole batch fails at once. A row that is not stored raises
@@ -19,10 +26,13 @@ acknowledges nothing.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -64,12 +74,65 @@ class _Pending:
         self.error: BaseException | None = None
 
 
-class GroupCommitter:
-    """Commits rows through `write(connection_rows)` in batches; see the module notes."""
+class FileTurn:
+    """A turn shared by every process that opens the same lock file (flock).
 
-    def __init__(self, write: Callable[[list[dict]], None], max_batch: int = MAX_BATCH):
+    Each process opens the file itself, on first use after it starts or forks: processes
+    sharing one open file (a descriptor inherited across fork) would share one lock.
+    If the file cannot be opened, writing goes on without it (SQLite's own locking still
+    keeps the database right; only the wait is slower), and a warning says so once.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def _descriptor(self) -> int | None:
+        if self._pid != os.getpid():
+            self._pid, self._fd = os.getpid(), None  # never reuse a parent's descriptor
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as error:
+                log.warning("cannot open the writers' lock file %s (%s): writing "
+                            "without it", self.path, error)
+        return self._fd
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        fd = self._descriptor()
+        if fd is None:
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits without holding the GIL
+        except OSError as error:  # a file system without locks (ENOLCK)
+            log.warning("cannot lock %s (%s): writing without it", self.path, error)
+            yield
+            return
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = self._pid = None
+
+
+class GroupCommitter:
+    """Commits rows through `write(rows)` in batches; see the module notes.
+
+    `exclusive`, if given, is held for the whole of each turn, from taking the batch to
+    the end of its transaction: a turn shared with other processes (FileTurn).
+    """
+
+    def __init__(self, write: Callable[[list[dict]], None], max_batch: int = MAX_BATCH,
+                 exclusive: Callable[[], AbstractContextManager] = nullcontext):
         self._write = write
         self._max_batch = max_batch
+        self._exclusive = exclusive
         self._pending: list[_Pending] = []
         self._pending_lock = threading.Lock()  # guards _pending only; held briefly
         self._turn = threading.Lock()  # the writer's turn: one transaction at a time
@@ -85,10 +148,12 @@ class GroupCommitter:
                 # batch held it until that batch's transaction had ended.
                 if mine.stored or mine.error is not None:
                     break
-                with self._pending_lock:
-                    batch = self._pending[: self._max_batch]
-                    del self._pending[: self._max_batch]
-                self._commit(batch)
+                with self._exclusive():
+                    # Taken only now, so rows that came while we waited join the batch.
+                    with self._pending_lock:
+                        batch = self._pending[: self._max_batch]
+                        del self._pending[: self._max_batch]
+                    self._commit(batch)
         if mine.error is not None:
             raise RecordNotStored("the triage record was not stored") from mine.error
 
@@ -112,13 +177,26 @@ class GroupCommitter:
             pending.stored = True
 
 
+def lock_path_for(engine: Engine) -> str | None:
+    """The writers' lock file of an SQLite database file; None for anything else."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    if database.startswith("file:"):  # a URI filename: the lock would need parsing it
+        return None
+    return os.path.abspath(database) + ".write-lock"
+
+
 class TriageRecords:
     """This process's writer of TriageRecord rows to `engine`."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._insert = insert(TriageRecord.__table__)
-        self._committer = GroupCommitter(self._write)
+        lock_path = lock_path_for(engine)
+        self._turn = FileTurn(lock_path) if lock_path else None
+        self._committer = GroupCommitter(self._write,
+                                         exclusive=self._turn or nullcontext)
 
     def _write(self, rows: list[dict]) -> None:
         with self.engine.begin() as connection:
@@ -129,5 +207,7 @@ class TriageRecords:
         self._committer.store(row)
 
     def close(self) -> None:
-        """Close the writer's connection (the app is shutting down)."""
+        """Close the writer's connection and lock file (the app is shutting down)."""
         self.engine.dispose()
+        if self._turn:
+            self._turn.close()

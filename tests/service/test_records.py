@@ -1,18 +1,22 @@
 """Group commit of triage records: batched, never acknowledged before the commit, isolated."""
 
+import fcntl
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.extensions import db
 from service.intake import Intake
 from service.models import TriageRecord
-from service.records import GroupCommitter, RecordNotStored
+from service.records import FileTurn, GroupCommitter, RecordNotStored, lock_path_for
 
 
 class FakeDatabase:
@@ -136,3 +140,93 @@ def test_concurrent_intakes_through_the_app_are_all_stored(app, intake, threads)
         stored = set(db.session.scalars(
             select(TriageRecord.reference).where(TriageRecord.reference.in_(references))))
     assert stored == references
+
+
+# --- SQLite: one writer at a time across processes, by a lock file -------------------
+
+HOLD_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.readline()
+"""
+
+
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return condition()
+
+
+def test_a_turn_waits_for_another_process_holding_the_lock_and_batches_what_came_meanwhile(
+        tmp_path):
+    lock = tmp_path / "triage.db.write-lock"
+    turn = FileTurn(str(lock))
+    written: list[list[int]] = []
+    committer = GroupCommitter(lambda rows: written.append([r["n"] for r in rows]),
+                               exclusive=turn)
+    with subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as other:
+        assert other.stdout.readline() == "held\n"
+        with ThreadPoolExecutor(6) as pool:
+            futures = [pool.submit(committer.store, {"n": n}) for n in range(6)]
+            try:
+                assert wait_for(lambda: len(committer._pending) == 6)
+                time.sleep(0.1)
+                assert written == []  # nothing is written while the other process writes
+                assert not any(f.done() for f in futures)
+            finally:  # let the other process go, so a failure here cannot hang
+                other.stdin.write("\n")
+                other.stdin.flush()
+            for future in futures:
+                future.result(timeout=5)
+    turn.close()
+    # The first turn took every row that had queued while it waited for the lock.
+    assert written == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_a_forked_process_takes_the_lock_on_its_own_open_file(tmp_path):
+    turn = FileTurn(str(tmp_path / "triage.db.write-lock"))
+    with turn():  # the parent opened the file and now holds the lock
+        child = os.fork()
+        if child == 0:  # the child, as a gunicorn worker forked after the app was made
+            code = 0
+            try:
+                fcntl.flock(turn._descriptor(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                code = 1  # it got the lock the parent holds: the file was shared
+            except BlockingIOError:
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+    turn.close()
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_writing_to_sqlite_alone(tmp_path, caplog):
+    written = []
+    turn = FileTurn(str(tmp_path / "no-such-folder" / "triage.db.write-lock"))
+    committer = GroupCommitter(written.append, exclusive=turn)
+    committer.store({"n": 1})
+    assert written == [[{"n": 1}]]
+    assert "cannot open the writers' lock file" in caplog.text
+
+
+@pytest.mark.parametrize(("url", "lock"), [
+    ("sqlite:////srv/triage/triage.db", "/srv/triage/triage.db.write-lock"),
+    ("sqlite://", None),
+    ("sqlite:///:memory:", None),
+    ("postgresql+psycopg://postgres@127.0.0.1/triage", None),
+])
+def test_only_an_sqlite_file_has_a_writers_lock(url, lock):
+    assert lock_path_for(create_engine(url)) == lock
+
+
+def test_the_app_writer_takes_the_lock_beside_its_sqlite_file(app):
+    records = app.extensions["sciatica_records"]
+    if records.engine.dialect.name != "sqlite":
+        assert records._turn is None
+        return
+    assert records._turn.path == os.path.abspath(records.engine.url.database) + ".write-lock"
