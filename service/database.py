@@ -21,8 +21,8 @@ from service.records import json_serializer
 
 log = logging.getLogger(__name__)
 
-# Next to the packages, so it is found from a checkout or an editable install only.
-MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+# Inside the package, so an installed wheel carries it (the Procfile's release step).
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Every module that declares tables: migrations must cover them all.
 MODEL_MODULES = ("service.models", "admin.models")
 # The revision a database made by create_all, before migrations existed, is at.
