@@ -11,6 +11,11 @@ it) and its median reported.
 
 The bare endpoint parses the JSON body and answers a small JSON: the floor of Flask and
 gunicorn. Triage is the real service: validate, evaluate, assemble, store, answer.
+
+The load generator's connections open a few milliseconds apart (`--ramp`): opened all at
+once to idle workers, they often all land on one worker and halve a round's rate, for
+any server alike, which made the shares swing by 2x. Each round's spread of connections
+over the workers is read from /proc halfway through it; the table shows the most uneven.
 Afterwards the rows stored are counted against the 200s answered. A third row, the
 service's own app with a do-nothing endpoint, splits the gap into the app's hooks and
 the triage work itself.
@@ -30,7 +35,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.machine import describe, print_table
-from bench.serving import gunicorn, load, tree_cpu_seconds
+from bench.serving import connections_per_worker, gunicorn, load, tree_cpu_seconds
 
 TARGET = 0.60  # triage throughput as a share of the bare endpoint's
 
@@ -81,24 +86,35 @@ class Server:
         self.ok = self.answered = self.errors = 0
         self.cpu_seconds = 0.0
         self.requests = 0
+        self.spreads: list[list[int]] = []  # open connections per worker, mid-round
 
     def run(self, bodies: Path, args, seconds: float, measured: bool = True) -> float:
         cpu_before = tree_cpu_seconds(self.pid)
         result = load(self.port, self.path, bodies=bodies, concurrency=args.concurrency,
-                      requests=10**9, seconds=seconds)
+                      requests=10**9, seconds=seconds, ramp=args.ramp,
+                      probe=lambda: connections_per_worker(self.port, self.pid))
         cpu = tree_cpu_seconds(self.pid) - cpu_before
-        ok = result["statuses"].get("200", 0)
-        self.answered += ok  # every 200 should be a stored row, warm-up included
+        # Every 200 should be a stored row: warm-up and the ramp's responses included.
+        self.answered += result["all_statuses"].get("200", 0)
         if not measured:
             return 0.0
+        ok = result["statuses"].get("200", 0)
         rate = ok / result["elapsed"]
         self.rates.append(rate)
         self.latencies += result["latencies"]
         self.ok += ok
-        self.requests += sum(result["statuses"].values())
         self.errors += sum(result["statuses"].values()) - ok
+        # The CPU measured covers the ramp as well: divide it by every request it served.
+        self.requests += sum(result["all_statuses"].values())
         self.cpu_seconds += cpu
+        self.spreads.append(result["probe"])
         return rate
+
+
+def uneven(spreads: list[list[int]]) -> str:
+    """The round whose connections were spread most unevenly over the workers."""
+    worst = max(spreads, key=lambda spread: max(spread) - min(spread))
+    return " / ".join(str(n) for n in worst)
 
 
 def main() -> None:
@@ -110,13 +126,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=6.0, help="load per round, each")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds, each server")
+    parser.add_argument("--ramp", type=float, default=0.02,
+                        help="seconds between opening one connection and the next; 0 opens "
+                             "them all at once, which can leave one worker holding all")
     parser.add_argument("--diagnose", action="store_true",
                         help="also measure, not as targets: a bare endpoint that commits "
                              "one row, triage with storing removed, SQLite without fsync")
     args = parser.parse_args()
     print(describe())
     print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads; "
-          f"{args.concurrency} keep-alive connections; {args.rounds} rounds of "
+          f"{args.concurrency} keep-alive connections opened {args.ramp:g} s apart; "
+          f"{args.rounds} rounds of "
           f"{args.seconds:g} s per server after {args.warmup:g} s of warm-up")
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         bodies = Path(folder) / "intakes.json"
@@ -179,10 +199,12 @@ def main() -> None:
                 f"{statistics.median(latencies) * 1000:.1f}",
                 f"{latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f}",
                 server.errors, share,
-                f"{server.cpu_seconds / max(1, server.requests) * 1000:.2f}", stored_text])
+                f"{server.cpu_seconds / max(1, server.requests) * 1000:.2f}", stored_text,
+                uneven(server.spreads)])
     print_table(["server", "requests/s (median round)", "p50 ms", "p99 ms", "errors",
                  f"share of bare, median of rounds (target >= {TARGET:.0%}) (range)",
-                 "server CPU ms / request", "rows stored / 200s"], table)
+                 "server CPU ms / request", "rows stored / 200s",
+                 "connections per worker, most uneven round"], table)
     print(describe().replace("machine:", "after:"))
 
 

@@ -5,6 +5,15 @@ interpreter with its client. It stops after `--requests` responses or `--seconds
 whichever comes first, and prints one JSON object: latencies, status counts, and the
 (time, worker, body) samples the publish benchmark asks for with `--sample`.
 
+With `--ramp`, the connections open one after another rather than all at once, and the
+measurement (its clock, rate and latencies) starts once the last one is open; the
+statuses of every response, ramp included, are reported as well (`all_statuses`). Why:
+gunicorn's workers share one listening socket, and 16 connections opened in the same
+millisecond to idle workers often all land on one of them (seen: 16 and 0, 15 and 1),
+halving throughput for the whole run. Clients of a real service arrive over time, and
+a worker that is busy is slower to accept: opened a few milliseconds apart, the same
+connections spread over the workers (8 and 8, 7 and 9).
+
     python -m bench.loadgen --port 8000 --path /api/v1/triage --bodies intakes.json
 """
 
@@ -43,12 +52,21 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict, bytes]
 class Run:
     """Shared counters of one load run."""
 
-    def __init__(self, requests: int, seconds: float):
+    def __init__(self, requests: int, seconds: float, ramp: float = 0.0):
         self.remaining = requests
-        self.deadline = time.monotonic() + seconds
+        self.start = time.monotonic() + ramp  # measured from here: every connection open
+        self.deadline = self.start + seconds
         self.latencies: list[float] = []
-        self.statuses: collections.Counter = collections.Counter()
+        self.statuses: collections.Counter = collections.Counter()  # measured only
+        self.all_statuses: collections.Counter = collections.Counter()  # ramp included
         self.samples: list[tuple[float, str, str]] = []
+
+    def record(self, status: str, start: float | None = None, end: float | None = None):
+        self.all_statuses[status] += 1
+        if (start or self.start) >= self.start:
+            self.statuses[status] += 1
+            if end is not None:
+                self.latencies.append(end - start)
 
     def take(self) -> bool:
         if self.remaining <= 0 or time.monotonic() >= self.deadline:
@@ -58,10 +76,11 @@ class Run:
 
 
 async def connection(run: Run, port: int, requests: list[bytes], offset: int,
-                     sample: bool, pause: float) -> None:
+                     sample: bool, pause: float, delay: float = 0.0) -> None:
     """One keep-alive connection sending requests back to back; reconnects if closed."""
     reader = writer = None
     n = offset
+    await asyncio.sleep(delay)
     while run.take():
         if writer is None:
             reader, writer = await asyncio.open_connection(HOST, port)
@@ -70,13 +89,12 @@ async def connection(run: Run, port: int, requests: list[bytes], offset: int,
             writer.write(requests[n % len(requests)])
             status, headers, body = await read_response(reader)
         except (ConnectionError, asyncio.IncompleteReadError):
-            run.statuses["connection error"] += 1
+            run.record("connection error")
             writer.close()
             reader = writer = None
             continue
         end = time.monotonic()
-        run.latencies.append(end - start)
-        run.statuses[str(status)] += 1
+        run.record(str(status), start, end)
         if sample:
             run.samples.append((end, headers.get("x-bench-worker", ""), body.decode()))
         if headers.get("connection", "").lower() == "close":
@@ -91,15 +109,15 @@ async def connection(run: Run, port: int, requests: list[bytes], offset: int,
 
 async def load(port: int, path: str, bodies: list[bytes] | None, concurrency: int,
                requests: int, seconds: float, sample: bool, close: bool = False,
-               pause: float = 0.0) -> dict:
+               pause: float = 0.0, ramp: float = 0.0) -> dict:
     requests_bytes = [request_bytes(path, b, close) for b in (bodies or [None])]
-    run = Run(requests, seconds)
-    start = time.monotonic()
-    await asyncio.gather(*(connection(run, port, requests_bytes, i * 7, sample, pause)
+    run = Run(requests, seconds, ramp * (concurrency - 1))
+    await asyncio.gather(*(connection(run, port, requests_bytes, i * 7, sample, pause,
+                                      i * ramp)
                            for i in range(concurrency)))
-    elapsed = time.monotonic() - start
-    return {"elapsed": elapsed, "latencies": run.latencies,
-            "statuses": dict(run.statuses), "samples": run.samples}
+    elapsed = time.monotonic() - run.start
+    return {"elapsed": elapsed, "latencies": run.latencies, "statuses": dict(run.statuses),
+            "all_statuses": dict(run.all_statuses), "samples": run.samples}
 
 
 def main() -> None:
@@ -112,6 +130,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--sample", action="store_true", help="record (time, worker, body)")
     parser.add_argument("--close", action="store_true", help="a new connection per request")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="seconds between opening one connection and the next")
     parser.add_argument("--pause", type=float, default=0.0,
                         help="seconds each connection waits between requests (a poller)")
     args = parser.parse_args()
@@ -120,7 +140,8 @@ def main() -> None:
         with open(args.bodies) as f:
             bodies = [json.dumps(b).encode() for b in json.load(f)]
     result = asyncio.run(load(args.port, args.path, bodies, args.concurrency, args.requests,
-                              args.seconds, args.sample, args.close, args.pause))
+                              args.seconds, args.sample, args.close, args.pause,
+                              args.ramp))
     print(json.dumps(result))
 
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,18 +74,62 @@ def gunicorn(app: str, workers: int, threads: int, env: dict[str, str] | None = 
             process.wait()
 
 
+def workers_of(master: int) -> list[int]:
+    """The worker processes of gunicorn `master`."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                workers.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return workers
+
+
+def connections_per_worker(port: int, master: int) -> list[int]:
+    """How many open client connections on `port` each worker of `master` holds, fewest
+    first: read from /proc (established TCP sockets, and the workers' descriptors)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+            inodes.add(f"socket:[{fields[9]}]")
+    counts = []
+    for worker in workers_of(master):
+        held = 0
+        for fd in Path(f"/proc/{worker}/fd").glob("*"):
+            try:
+                held += os.readlink(fd) in inodes
+            except OSError:
+                continue
+        counts.append(held)
+    return sorted(counts)
+
+
 def load(port: int, path: str, *, bodies: Path | None = None, concurrency: int = 16,
-         requests: int = 5000, seconds: float = 60.0, sample: bool = False) -> dict:
-    """Run bench.loadgen in its own process against `port`; its JSON result."""
+         requests: int = 5000, seconds: float = 60.0, sample: bool = False,
+         ramp: float = 0.0, probe: Callable[[], object] | None = None) -> dict:
+    """Run bench.loadgen in its own process against `port`; its JSON result.
+
+    `ramp` opens the connections that many seconds apart (see bench.loadgen). `probe`, if
+    given, is called halfway through the measured seconds; its answer is the result's
+    "probe".
+    """
     import json
 
     command = [sys.executable, "-m", "bench.loadgen", "--port", str(port), "--path", path,
                "--concurrency", str(concurrency), "--requests", str(requests),
-               "--seconds", str(seconds)]
+               "--seconds", str(seconds), "--ramp", str(ramp)]
     if bodies:
         command += ["--bodies", str(bodies)]
     if sample:
         command.append("--sample")
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
-                          timeout=seconds + 60)
-    return json.loads(done.stdout)
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
+        probed = None
+        if probe:
+            time.sleep(ramp * concurrency + seconds / 2)
+            probed = probe()
+        out, _ = process.communicate(timeout=ramp * concurrency + seconds + 60)
+    if process.returncode:
+        raise RuntimeError(f"bench.loadgen exited with {process.returncode}")
+    return {**json.loads(out), "probe": probed}
