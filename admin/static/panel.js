@@ -9,4 +9,12 @@
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // Links that only open a menu or add a filter (href="#", see panel/list.html) must not
+  // also jump to the top of the page. Caught on the way down (capture), as some menu
+  // scripts stop the click from bubbling; flask-admin's own handlers still run.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(
+      '.field-filters a.filter[href="#"], a.dropdown-toggle[href="#"], a.remove-filter[href="#"]');
+    if (link) event.preventDefault();
+  }, true);
 }());

@@ -49,6 +49,7 @@ class PanelModelView(RoleRequired, ModelView):
     """
 
     form_base_class = AdminForm
+    list_template = "panel/list.html"  # its menu bar without inline script (CSP)
     model_form_converter = SQLModelConverter
     filter_converter = SQLModelFilters()
     can_view_details = True

@@ -50,6 +50,7 @@ class VersionView(RoleRequired, ModelView):
     allow_create = allow_edit = allow_delete = False
     write_role = None  # read-only for everyone: history is never rewritten
     can_view_details = False
+    list_template = "panel/list.html"  # its menu bar without inline script (CSP)
     column_type_formatters = LIST_FORMATTERS
     endpoint_roles = {"restore_view": "publisher"}
     column_list = ("version", "created_at", "created_by", "note", "restored_from",
