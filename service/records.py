@@ -79,8 +79,9 @@ class FileTurn:
 
     Each process opens the file itself, on first use after it starts or forks: processes
     sharing one open file (a descriptor inherited across fork) would share one lock.
-    If the file cannot be opened, writing goes on without it (SQLite's own locking still
-    keeps the database right; only the wait is slower), and a warning says so once.
+    If the file cannot be opened or locked, writing goes on without it (SQLite's own
+    locking still keeps the database right; only the wait is slower), and a warning says
+    so once per process.
     """
 
     def __init__(self, path: str):
@@ -108,6 +109,8 @@ class FileTurn:
             fcntl.flock(fd, fcntl.LOCK_EX)  # waits without holding the GIL
         except OSError as error:  # a file system without locks (ENOLCK)
             log.warning("cannot lock %s (%s): writing without it", self.path, error)
+            os.close(fd)
+            self._fd = None  # and this process stops trying (and warning)
             yield
             return
         try:

@@ -230,3 +230,18 @@ def test_the_app_writer_takes_the_lock_beside_its_sqlite_file(app):
         assert records._turn is None
         return
     assert records._turn.path == os.path.abspath(records.engine.url.database) + ".write-lock"
+
+
+def test_a_file_system_without_locks_is_warned_about_once(tmp_path, caplog, monkeypatch):
+    def no_locks(fd, operation):
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    written = []
+    turn = FileTurn(str(tmp_path / "triage.db.write-lock"))
+    committer = GroupCommitter(written.append, exclusive=turn)
+    for n in range(3):
+        committer.store({"n": n})
+    assert written == [[{"n": 0}], [{"n": 1}], [{"n": 2}]]
+    assert caplog.text.count("cannot lock") == 1
+    turn.close()
