@@ -17,4 +17,11 @@
       '.field-filters a.filter[href="#"], a.dropdown-toggle[href="#"], a.remove-filter[href="#"]');
     if (link) event.preventDefault();
   }, true);
+  // flask-admin marks links that do nothing (the active tab, the current page number)
+  // with href="javascript:void(0)". The CSP refuses to run a javascript: URL and reports
+  // it as an error on each click: cancel the click, which is all the link meant.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest('a[href^="javascript:"]');
+    if (link) event.preventDefault();
+  }, true);
 }());

@@ -223,3 +223,15 @@ def test_the_audit_log_is_filtered_by_who_changed_what(panel, live_server, artif
     shot(page, artifacts, "08-audit-filtered")
     page.get_by_role("link", name="Reset Filters").click()
     expect(page.locator("table.model-list tbody tr", has_text="bridge")).to_have_count(1)
+
+
+def test_the_tab_of_the_page_one_is_on_stays_quiet(panel):
+    """flask-admin's active tab is a javascript: link, which the CSP refuses: clicking it
+    must do nothing and report nothing (the `panel` fixture checks the console)."""
+    page = panel
+    menu(page, "Edit the draft", "Exercises")
+    page.locator("tr", has_text="walking").get_by_title("Edit Record").click()
+    editing = page.url
+    page.locator("a.nav-link.active", has_text="Edit").click()
+    page.wait_for_timeout(200)  # a refused javascript: URL is reported after the click
+    assert page.url == editing
