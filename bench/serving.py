@@ -20,24 +20,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds (user + system) used so far by process `root` and its descendants."""
-    parents, cpu = {}, {}
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process now: pid -> (parent pid, CPU seconds used, user + system)."""
+    table = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             # The command name may hold spaces: split after its closing parenthesis.
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended while we looked
-        pid = int(stat.parent.name)
-        parents[pid] = int(fields[1])
-        cpu[pid] = int(fields[11]) + int(fields[12])
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        table[int(stat.parent.name)] = (int(fields[1]), cpu)
+    return table
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by process `root` and its descendants."""
+    processes = _processes()
     tree, grew = {root}, True
     while grew:
-        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        found = {pid for pid, (parent, _) in processes.items() if parent in tree} - tree
         tree |= found
         grew = bool(found)
-    return sum(cpu.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+    return sum(processes[pid][1] for pid in tree if pid in processes)
 
 
 def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -76,14 +81,7 @@ def gunicorn(app: str, workers: int, threads: int, env: dict[str, str] | None = 
 
 def workers_of(master: int) -> list[int]:
     """The worker processes of gunicorn `master`."""
-    workers = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                workers.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return workers
+    return [pid for pid, (parent, _) in _processes().items() if parent == master]
 
 
 def connections_per_worker(port: int, master: int) -> list[int]:

@@ -214,13 +214,13 @@ def test_the_audit_log_is_filtered_by_who_changed_what(panel, live_server, artif
     page.locator("#filter_form .select2-container").last.click()  # the value, "rule"
     page.locator(".select2-result-label", has_text="exercise").click()
     assert page.url.endswith("/admin/auditentry/")  # the menu links did not navigate
-    shot(page, artifacts, "07-audit-filter")
+    shot(page, artifacts, "11-audit-filter")
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"flt\d_who_contains=dr.filter"))
     rows = page.locator("table.model-list tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("bird_dog")
-    shot(page, artifacts, "08-audit-filtered")
+    shot(page, artifacts, "12-audit-filtered")
     page.get_by_role("link", name="Reset Filters").click()
     expect(page.locator("table.model-list tbody tr", has_text="bridge")).to_have_count(1)
 
