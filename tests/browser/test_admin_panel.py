@@ -205,6 +205,8 @@ def test_the_audit_log_is_filtered_by_who_changed_what(panel, live_server, artif
     page = panel
     page.wait_for_load_state("load")
     page.get_by_role("navigation").get_by_role("link", name="Audit log").click()
+    expect(page).to_have_url(re.compile(r"/admin/auditentry/$"))
+    page.wait_for_load_state("load")  # the filter menu works once its scripts have run
     add_filter = page.get_by_role("button", name="Add Filter")
     add_filter.click()
     page.get_by_role("button", name="Who", exact=True).click()
