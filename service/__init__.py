@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
         engine_options,
         init_migrations,
         writer_engine,
+        writer_lock_path,
     )
     from service.records import TriageRecords
     from service.ruleset import ActiveRuleset
@@ -53,7 +54,8 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     configure_engine(app)
     app.extensions["sciatica_ruleset"] = ActiveRuleset(app.config["RULESET_POLL_SECONDS"])
-    app.extensions["sciatica_records"] = TriageRecords(writer_engine(app))
+    writer = writer_engine(app)
+    app.extensions["sciatica_records"] = TriageRecords(writer, writer_lock_path(writer))
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import importlib
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,6 +70,23 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.close()
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The file of an SQLite database; None for an in-memory one or another database."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return database
+
+
+def writer_lock_path(engine: Engine) -> str | None:
+    """The lock file the triage record writers take turns by (service/records.py): beside
+    an SQLite file, as the processes share its folder. None for anything else."""
+    path = sqlite_file(engine)
+    if path is None or path.startswith("file:"):  # a URI filename would need parsing
+        return None
+    return os.path.abspath(path) + ".write-lock"
+
+
 def writer_engine(app: Flask) -> Engine:
     """An engine of one connection, for the triage record writer alone (service/records.py).
 
@@ -78,7 +96,7 @@ def writer_engine(app: Flask) -> Engine:
     """
     with app.app_context():
         shared = db.engine
-    if shared.dialect.name == "sqlite" and shared.url.database in (None, "", ":memory:"):
+    if shared.dialect.name == "sqlite" and sqlite_file(shared) is None:
         return shared
     options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if "poolclass" not in options:  # a pool chosen in the configuration is kept
@@ -144,8 +162,8 @@ def _exclusive_initialisation() -> Iterator[None]:
     """One process at a time migrates and seeds (several may start at once)."""
     if db.engine.dialect.name == "sqlite":
         # A lock file beside the database: the processes share its folder, not a server.
-        path = db.engine.url.database
-        if not path or path == ":memory:":
+        path = sqlite_file(db.engine)
+        if path is None:
             yield
             return
         with open(f"{path}.init-lock", "a") as lock:

@@ -180,23 +180,14 @@ class GroupCommitter:
             pending.stored = True
 
 
-def lock_path_for(engine: Engine) -> str | None:
-    """The writers' lock file of an SQLite database file; None for anything else."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
-        return None
-    if database.startswith("file:"):  # a URI filename: the lock would need parsing it
-        return None
-    return os.path.abspath(database) + ".write-lock"
-
-
 class TriageRecords:
     """This process's writer of TriageRecord rows to `engine`."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, lock_path: str | None = None):
+        """`lock_path`: the lock file the writers of every process take turns by (SQLite);
+        None where the database has its own concurrent writers (PostgreSQL)."""
         self.engine = engine
         self._insert = insert(TriageRecord.__table__)
-        lock_path = lock_path_for(engine)
         self._turn = FileTurn(lock_path) if lock_path else None
         self._committer = GroupCommitter(self._write,
                                          exclusive=self._turn or nullcontext)

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from service.database import writer_lock_path
 from service.extensions import db
 from service.intake import Intake
 from service.models import TriageRecord
-from service.records import FileTurn, GroupCommitter, RecordNotStored, lock_path_for
+from service.records import FileTurn, GroupCommitter, RecordNotStored
 
 
 class FakeDatabase:
@@ -221,7 +222,7 @@ def test_a_lock_file_that_cannot_be_opened_leaves_writing_to_sqlite_alone(tmp_pa
     ("postgresql+psycopg://postgres@127.0.0.1/triage", None),
 ])
 def test_only_an_sqlite_file_has_a_writers_lock(url, lock):
-    assert lock_path_for(create_engine(url)) == lock
+    assert writer_lock_path(create_engine(url)) == lock
 
 
 def test_the_app_writer_takes_the_lock_beside_its_sqlite_file(app):
