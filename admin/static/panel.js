@@ -9,19 +9,14 @@
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
-  // Links that only open a menu or add a filter (href="#", see panel/list.html) must not
-  // also jump to the top of the page. Caught on the way down (capture), as some menu
-  // scripts stop the click from bubbling; flask-admin's own handlers still run.
+  // Links that lead nowhere: flask-admin's href="javascript:void(0)" (the active tab,
+  // the current page number), which the CSP refuses and reports on every click, and the
+  // href="#" of the panel's menu and filter links (panel/list.html), which would jump to
+  // the top of the page. Cancelling the click is all they meant; their own handlers still
+  // run. Caught on the way down (capture): some menu scripts stop the click bubbling.
+  var NOWHERE = 'a[href^="javascript:"], .field-filters a.filter[href="#"], ' +
+                'a.dropdown-toggle[href="#"], a.remove-filter[href="#"]';
   document.addEventListener("click", function (event) {
-    var link = event.target.closest(
-      '.field-filters a.filter[href="#"], a.dropdown-toggle[href="#"], a.remove-filter[href="#"]');
-    if (link) event.preventDefault();
-  }, true);
-  // flask-admin marks links that do nothing (the active tab, the current page number)
-  // with href="javascript:void(0)". The CSP refuses to run a javascript: URL and reports
-  // it as an error on each click: cancel the click, which is all the link meant.
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest('a[href^="javascript:"]');
-    if (link) event.preventDefault();
+    if (event.target.closest(NOWHERE)) event.preventDefault();
   }, true);
 }());
