@@ -234,7 +234,7 @@ def test_everything_fits_a_320_pixel_screen(browser, live_server, artifacts):
         context.close()
 
 
-def test_the_result_prints_as_a_short_handout(live_server, page, artifacts):
+def test_the_result_prints_as_a_readable_handout(live_server, page, artifacts):
     page.goto(live_server.url)
     fill_by_name(page, answers_for("remote-cancer"))  # a referral and a full routine
     submit(page)
@@ -244,9 +244,17 @@ def test_the_result_prints_as_a_short_handout(live_server, page, artifacts):
     assert page.locator(".doctor-summary").is_visible()
     assert page.locator("article.exercise").first.is_visible()
     assert page.locator(".walking-table").is_visible()
+    # Printed for people who may read with difficulty: body text 12 pt (16 px), and no
+    # visible text under 11 pt anywhere on the handout.
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 16
+    smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('main *')]
+        .filter(e => e.getClientRects().length && [...e.childNodes].some(
+            n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+        .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
+    assert smallest >= 11 * 4 / 3, f"{smallest} px"  # 11 pt
     pdf = page.pdf(path=artifacts / "handout-remote-cancer.pdf", format="A4")
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
-    assert 1 <= pages <= 2
+    assert 1 <= pages <= 6  # a handout, not a booklet: the fullest case takes five
     page.screenshot(path=artifacts / "handout-remote-cancer.png", full_page=True)
 
 
