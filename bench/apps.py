@@ -114,3 +114,20 @@ def triage_sqlite_normal_sync_app() -> Flask:
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
     return app
+
+
+def triage_waiting_app() -> Flask:
+    """DIAGNOSTIC ONLY: triage with the write replaced by a wait of BENCH_WAIT_SECONDS.
+
+    The wait is as long as one commit takes on this machine (bench.http measures it), but
+    costs no CPU and writes nothing. It answers: how much of storing's cost is the wait
+    itself, the request's thread blocked until its row is durable? (bench.http --diagnose)
+    """
+    import time
+
+    from service import create_app
+
+    app = create_app()
+    wait = float(os.environ["BENCH_WAIT_SECONDS"])
+    app.extensions["sciatica_records"].store = lambda **row: time.sleep(wait)
+    return app

@@ -50,6 +50,29 @@ def write_intakes(path: Path, count: int = 500) -> None:
     path.write_text(json.dumps(intakes))
 
 
+def commit_seconds(folder: Path, count: int = 500) -> float:
+    """Median wall time of committing one triage-sized row to SQLite, alone, on this
+    machine: plain sqlite3, WAL, synchronous FULL (the service's settings), no server."""
+    import sqlite3
+    import time
+
+    connection = sqlite3.connect(folder / "commit.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, reference TEXT UNIQUE, "
+                       "intake TEXT, outcome TEXT)")
+    intake, outcome = "i" * 900, "o" * 4500  # the sizes of a typical stored record
+    times = []
+    for n in range(count):
+        start = time.perf_counter()
+        connection.execute("BEGIN")
+        connection.execute("INSERT INTO t (reference, intake, outcome) VALUES (?, ?, ?)",
+                           (f"ST-{n}", intake, outcome))
+        connection.execute("COMMIT")
+        times.append(time.perf_counter() - start)
+    connection.close()
+    return statistics.median(times)
+
+
 def prepare_database(url: str):
     """Migrate and seed `url`; a function counting its stored triage records."""
     from sqlalchemy import func, select
@@ -131,7 +154,8 @@ def main() -> None:
                              "them all at once, which can leave one worker holding all")
     parser.add_argument("--diagnose", action="store_true",
                         help="also measure, not as targets: a bare endpoint that commits "
-                             "one row, triage with storing removed, SQLite without fsync")
+                             "one row, triage with storing removed or replaced by a wait "
+                             "as long as one commit, SQLite without fsync")
     args = parser.parse_args()
     print(describe())
     print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads; "
@@ -166,6 +190,13 @@ def main() -> None:
                                  {"DATABASE_URL": url, "SECRET_KEY": "bench-only"},
                                  stored=stored))
         if args.diagnose:
+            wait = commit_seconds(Path(folder))
+            prepare_database(f"sqlite:///{Path(folder) / 'waiting.db'}")  # published rules
+            servers.append(serve(
+                f"diagnostic: triage, storing replaced by a {wait * 1000:.2f} ms wait "
+                "(one SQLite commit)", "bench.apps:triage_waiting_app()",
+                {"DATABASE_URL": f"sqlite:///{Path(folder) / 'waiting.db'}",
+                 "SECRET_KEY": "bench-only", "BENCH_WAIT_SECONDS": str(wait)}))
             for label, app in (
                     ("diagnostic: triage, nothing stored", "triage_not_stored_app"),
                     ("diagnostic: triage, SQLite synchronous=NORMAL",
