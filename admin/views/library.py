@@ -13,8 +13,12 @@ from admin.views.base import PanelModelView, Problem, committed_value
 from rules import schema
 from service.extensions import db
 from service.models import Rule
+from service.result_view import ILLUSTRATIONS
 
 CATEGORIES = {c: c for c in get_args(schema.ExerciseCategory)}
+# The drawings the patient pages have, by name; anything else shows the plain figure.
+DRAWINGS = {"": "None: the plain figure",
+            **{name: name.replace("_", " ").capitalize() for name in sorted(ILLUSTRATIONS)}}
 
 
 def _dose(view, context, model, name):
@@ -83,7 +87,7 @@ class ExerciseView(LibraryView):
     form_columns = ("name", "slug", "category", "purpose", "instructions", "hold_seconds",
                     "reps", "sets", "times_per_day", "cautions", "illustration",
                     "display_order")
-    form_overrides = {"category": fields.SelectField}
+    form_overrides = {"category": fields.SelectField, "illustration": fields.SelectField}
     form_extra_fields = {
         "instructions": LinesField(
             "Steps", description="One step per line, in the order the patient does them."),
@@ -99,7 +103,9 @@ class ExerciseView(LibraryView):
         "reps": {"label": "Repetitions", "description": "Per side, where there are sides."},
         "sets": {"label": "Sets"},
         "times_per_day": {"label": "Times a day"},
-        "illustration": {"description": "The name of a drawing the patient pages know."},
+        "illustration": {"label": "Drawing", "choices": DRAWINGS,
+                         "description": "Shown beside the steps on the patient's page and "
+                                        "the printed handout."},
         "display_order": {"label": "Position in the routine"},
     }
     form_widget_args = {"instructions": {"rows": 8}, "cautions": {"rows": 4},

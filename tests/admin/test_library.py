@@ -36,6 +36,19 @@ def test_the_edit_form_has_every_field_of_the_library(editor, row_id):
     assert "Wear comfortable shoes with good support" in page  # the steps, one per line
     for category in ("stretch", "core", "aerobic", "mobility"):
         assert f'value="{category}">{category}</option>' in page
+    # The drawing is picked from those the patient pages have, not typed.
+    assert '<option selected value="walking">Walking</option>' in page
+    assert '<option value="piriformis_stretch">Piriformis stretch</option>' in page
+    assert '<option value="">None: the plain figure</option>' in page
+
+
+def test_a_drawing_the_pages_do_not_have_is_refused(app, editor, row_id):
+    before = exercise(app).illustration
+    response = editor.post(f"/admin/exercise/edit/?id={row_id(Exercise, 'hamstring_stretch')}",
+                           data={**HAMSTRING, "illustration": "hamstring_strech"})
+    assert response.status_code == 200
+    assert "Not a valid choice" in text(response)
+    assert exercise(app).illustration == before
 
 
 def test_steps_are_lines_and_doses_numbers(app, editor, row_id):
