@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+import service
 from service import models
 from service.extensions import db
 from service.intake import SECTIONS
 from service.publishing import publish
+from service.result_view import ILLUSTRATIONS
 from service.vignettes import expectation_problems
 from service.web_form import flat_questions, form_answers, intake_from_form
 from tests.browser.result_reader import read_outcome
@@ -270,6 +273,12 @@ def test_an_unknown_drawing_falls_back_to_the_generic_one(csrf_app, web):
     card = html[html.index('data-exercise="piriformis_stretch"'):]
     assert card.index('data-drawing="generic"') < card.index("</article>")
     assert 'data-drawing="hamstring_stretch"' in html
+
+
+def test_every_drawing_offered_exists_and_every_drawing_is_offered():
+    """The admin panel offers ILLUSTRATIONS; each must be a file, and no file left out."""
+    folder = Path(service.__file__).parent / "templates" / "patient" / "illustrations"
+    assert {p.stem for p in folder.glob("*.svg")} == {*ILLUSTRATIONS, "generic"}
 
 
 def test_the_fail_safe_result_is_a_referral_without_a_routine(web, monkeypatch):
