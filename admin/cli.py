@@ -1,4 +1,4 @@
-"""`sciatica-triage create-user`, and the first-run hint that points to it."""
+"""`sciatica-triage create-user` and `set-password`, and the first-run hint."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from admin.models import ROLES, User
+from admin.models import ROLES, User, new_session_token
 from admin.views.users import EMAIL, password_problem
 from service.audit import record_change
 from service.extensions import db
@@ -53,6 +53,35 @@ def create_user_command(email: str, role: str) -> None:
     click.echo(f"Created {role} {email}. Sign in at /admin/.")
 
 
+@click.command("set-password")
+@click.argument("email")
+@with_appcontext
+def set_password_command(email: str) -> None:
+    """Give an account a new password, signing it out everywhere.
+
+    For the operator when no publisher can sign in to do it in the panel (say, the only
+    one forgot theirs). The account is also made active again.
+    """
+    account = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if account is None:
+        raise click.ClickException(f"there is no account for {email.strip().lower()}")
+    password = _read_password()
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    was_active = account.active
+    account.password_hash = generate_password_hash(password)
+    account.session_token = new_session_token()  # every open session ends
+    account.active = True
+    record_change("command line", "update", "user", account.email[:80],
+                  {"email": account.email, "role": account.role, "active": was_active},
+                  {"email": account.email, "role": account.role, "active": True,
+                   "password": "changed"})
+    db.session.commit()
+    click.echo(f"New password set for {account.role} {account.email}; any open sessions "
+               "are signed out.")
+
+
 def hint_if_no_users() -> bool:
     """Print how to create the first account when there is none; True if it printed."""
     if db.session.scalar(select(User.id).limit(1)) is not None:
@@ -64,3 +93,4 @@ def hint_if_no_users() -> bool:
 def register(app: Flask) -> None:
     """Add the panel's commands to `app.cli`."""
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_password_command)

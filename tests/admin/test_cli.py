@@ -1,4 +1,4 @@
-"""`sciatica-triage create-user`: the password is read, hashed, and never shown."""
+"""`sciatica-triage create-user` and `set-password`: passwords read, hashed, never shown."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from werkzeug.security import check_password_hash
+
 from admin.cli import hint_if_no_users
 from admin.models import User
+from admin.security import load_user
 from service.extensions import db
 from service.models import AuditEntry
 
@@ -65,6 +68,47 @@ def test_the_first_run_hint_until_there_is_an_account(app, runner, capsys):
     runner.invoke(args=["create-user", "a@example.org", "--role", "publisher"], input=SECRET)
     with app.app_context():
         assert hint_if_no_users() is False
+
+
+NEW_SECRET = "a different long password"
+
+
+def test_set_password_replaces_it_and_signs_the_account_out(app, runner):
+    runner.invoke(args=["create-user", "a@example.org", "--role", "publisher"], input=SECRET)
+    before = user(app, "a@example.org")
+    with app.app_context():
+        db.session.execute(db.update(User).values(active=False))  # locked out, say
+        db.session.commit()
+    result = runner.invoke(args=["set-password", " A@Example.org "], input=NEW_SECRET + "\n")
+    assert result.exit_code == 0, result.output
+    assert "New password set for publisher a@example.org" in result.output
+    assert NEW_SECRET not in result.output
+    after = user(app, "a@example.org")
+    assert check_password_hash(after.password_hash, NEW_SECRET)
+    assert not check_password_hash(after.password_hash, SECRET)
+    assert after.active and after.role == "publisher"
+    with app.app_context():
+        assert load_user(before.get_id()) is None  # the old session no longer signs in
+        assert load_user(after.get_id()).email == "a@example.org"
+        entry = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.actor, entry.action, entry.entity_key) == (
+            "command line", "update", "a@example.org")
+        assert entry.before["active"] is False and entry.after["password"] == "changed"
+        assert NEW_SECRET not in str(entry.after) and after.password_hash not in str(entry.after)
+
+
+@pytest.mark.parametrize("email, password, message", [
+    ("nobody@example.org", NEW_SECRET, "there is no account for nobody@example.org"),
+    ("a@example.org", "short", "at least 12 characters"),
+])
+def test_set_password_refuses_and_changes_nothing(app, runner, email, password, message):
+    runner.invoke(args=["create-user", "a@example.org", "--role", "viewer"], input=SECRET)
+    before = user(app, "a@example.org")
+    result = runner.invoke(args=["set-password", email], input=password + "\n")
+    assert result.exit_code == 1 and message in result.output
+    after = user(app, "a@example.org")
+    assert (after.password_hash, after.session_token) == (
+        before.password_hash, before.session_token)
 
 
 def test_the_installed_command_has_it(tmp_path):
