@@ -27,7 +27,7 @@ class _ResultParser(HTMLParser):
                                                   category=a.get("data-category")))
         if "data-advice" in a:
             self.advice.append(SimpleNamespace(slug=a["data-advice"]))
-        if tag == "tr" and "data-minutes" in a:
+        if "data-minutes" in a:  # a week of the plan, or the one line of a plan at its goal
             self.walking.append(SimpleNamespace(minutes_per_day=int(a["data-minutes"])))
 
 

@@ -227,6 +227,17 @@ def test_a_referral_with_a_routine_shows_the_referral_first(web):
     assert order == sorted(order)
 
 
+def test_a_walker_already_at_the_goal_is_told_to_keep_going_not_given_a_chart(web):
+    html = post_form(web, routine_answers() | {"walking_minutes": "75"}).get_data(as_text=True)
+    assert 'data-walking="keep-going" data-minutes="60"' in html
+    assert "You can already walk comfortably for\n      60 minutes or more" in html
+    assert "Move on to the next week" not in html and "walking-chart" not in html
+    assert [w.minutes_per_day for w in read_outcome(html).routine.walking_plan] == [60]
+    building = post_form(web, routine_answers() | {"walking_minutes": "20"}).get_data(
+        as_text=True)
+    assert "Move on to the next week" in building and "keep-going" not in building
+
+
 def test_the_doctor_summary_lists_the_answers_that_matter(web):
     answers = routine_answers() | {"saddle_numbness": "yes", "cancer_history": "yes",
                                    "cancer_years_ago": "12", "pain_score": "7"}
