@@ -80,7 +80,7 @@ class ExerciseView(LibraryView):
     column_details_list = (*audit_fields, "updated_at", "updated_by")
     column_labels = {"display_order": "#", "slug": "Short id", "updated_at": "Changed",
                      "updated_by": "By", "hold_seconds": "Hold (seconds)", "reps": "Repetitions",
-                     "times_per_day": "Times a day"}
+                     "times_per_day": "Times a day", "illustration": "Drawing"}
     column_formatters = {"dose": _dose}
     column_searchable_list = ("slug", "name")
     column_default_sort = [("display_order", False), ("id", False)]
