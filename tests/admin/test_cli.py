@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from werkzeug.security import check_password_hash
 
 from admin.cli import hint_if_no_users
