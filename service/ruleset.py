@@ -59,8 +59,13 @@ class ActiveRuleset:
         if time.monotonic() - self._checked_at >= self.poll_seconds:
             with self._lock:
                 if time.monotonic() - self._checked_at >= self.poll_seconds:
-                    self._refresh()
-                    self._checked_at = time.monotonic()
+                    try:
+                        self._refresh()
+                    finally:
+                        # A failed poll also waits out the interval: with the database
+                        # down, every request polling in turn would queue each one on
+                        # this lock for as long as a connection attempt takes.
+                        self._checked_at = time.monotonic()
         return self.loaded
 
     def _refresh(self) -> None:
