@@ -48,6 +48,7 @@ class AuditView(RoleRequired, ModelView):
     write_role = None  # read-only for everyone: history is never rewritten
     can_view_details = True
     list_template = "panel/list.html"  # its menu bar without inline script (CSP)
+    details_template = "panel/details.html"  # its tabs without javascript: links
     column_type_formatters = LIST_FORMATTERS
     column_type_formatters_detail = DETAIL_FORMATTERS
     filter_converter = SQLModelFilters()

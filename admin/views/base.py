@@ -50,6 +50,9 @@ class PanelModelView(RoleRequired, ModelView):
 
     form_base_class = AdminForm
     list_template = "panel/list.html"  # its menu bar without inline script (CSP)
+    create_template = "panel/create.html"  # its tabs without javascript: links
+    edit_template = "panel/edit.html"
+    details_template = "panel/details.html"
     model_form_converter = SQLModelConverter
     filter_converter = SQLModelFilters()
     can_view_details = True
