@@ -28,6 +28,9 @@ def test_the_login_page_explains_itself(client):
     page = client.get("/admin/login/").get_data(as_text=True)
     assert "Sign in to edit the clinical content" in page
     assert 'type="password"' in page
+    words = " ".join(page.split())
+    assert "Forgotten your password? A publisher can set a new one for you under Accounts." \
+        in words
 
 
 @pytest.mark.parametrize("email, password", [
