@@ -7,15 +7,21 @@ up by its reference, because the outcome is health data.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
 from service import result_view
+from service.errors import RETRY_AFTER_SECONDS, URGENT_HELP
+from service.extensions import db
 from service.intake import SECTIONS, Intake
 from service.outcome import Outcome
 from service.parsing import IntakeError, validate_intake
 from service.questionnaire import questionnaire
+from service.records import RecordNotStored
 from service.triage import triage
 from service.web_form import (
     YES_NO,
@@ -27,7 +33,13 @@ from service.web_form import (
     patient_errors,
 )
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("pages", __name__)
+
+NOT_SAVED = ("We could not save your answers just now, so there is no result yet. Your "
+             "answers are still filled in below: please press \"See my result\" again in a "
+             "few seconds. " + URGENT_HELP)
 
 
 def _no_store(response):
@@ -37,7 +49,7 @@ def _no_store(response):
 
 
 def render_form(answers: MultiDict | None = None, errors: dict[str, str] | None = None,
-                notice: str = "", status: int = 200):
+                notice: str = "", status: int = 200, notice_title: str = "Please answer again"):
     """The questionnaire, with any answers already given and what is wrong with them."""
     errors = errors or {}
     asked = dict(flat_questions())
@@ -54,6 +66,7 @@ def render_form(answers: MultiDict | None = None, errors: dict[str, str] | None 
                      asked[name]["label"] if name in asked else name, errors[name])
                     for name in listed],
         notice=notice,
+        notice_title=notice_title,
         field_id=field_id,
         hint=hint,
         yes_no=YES_NO,
@@ -75,7 +88,17 @@ def submit_intake():
     except IntakeError as error:
         # Nothing has been stored: triage() is only reached with a valid intake.
         return render_form(request.form, patient_errors(error.fields), status=422)
-    outcome = triage(intake).outcome
+    try:
+        outcome = triage(intake).outcome
+    except (RecordNotStored, DBAPIError) as error:
+        # The database is unreachable: no result may be shown that was not stored. The
+        # patient's own answers (this post passed the CSRF check) are kept for a retry.
+        db.session.rollback()
+        log.error("form answers not stored: %s", error.__cause__ or error)
+        response = render_form(request.form, notice=NOT_SAVED, status=503,
+                               notice_title="Your answers could not be saved")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return _no_store(make_response(render_result(intake, outcome)))
 
 

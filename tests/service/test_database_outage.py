@@ -105,3 +105,36 @@ def test_postgresql_connections_get_a_connect_timeout_by_default():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1:1/none"})
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"]["connect_timeout"] == 10
+
+
+def test_the_web_form_keeps_the_answers_and_says_so_when_they_cannot_be_saved(outage):
+    from werkzeug.datastructures import MultiDict
+
+    from service.models import TriageRecord
+    from tests.service.test_pages import csrf_token, routine_answers
+
+    app, cut, restore = outage
+    client = app.test_client()
+    answers = MultiDict(routine_answers())
+    answers["csrf_token"] = csrf_token(client)
+
+    def stored() -> int:
+        with app.app_context():
+            return db.session.scalar(db.select(db.func.count(TriageRecord.id)))
+
+    cut()
+    response = client.post("/", data=answers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.mimetype == "text/html"
+    assert "Your answers could not be saved" in page
+    assert "there is no result yet" in page and "emergency department now" in page
+    assert f'value="{answers["age"]}"' in page  # the answers are still filled in
+    assert "data-triage-level" not in page  # no result that was not stored
+    assert response.headers["Cache-Control"] == "no-store"
+
+    restore()
+    assert stored() == 0
+    again = client.post("/", data=answers)  # pressing the button again, as told
+    assert again.status_code == 200 and "data-triage-level" in again.get_data(as_text=True)
+    assert stored() == 1
