@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -29,6 +29,21 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/openapi.json")
 
 
+def _patient_page() -> bool:
+    """A page a patient may land on: everything but the API and the clinicians' panel."""
+    return not _wants_json() and not request.path.startswith("/admin")
+
+
+def _problem_page(status: int, title: str, message: str, text: str, headers=None):
+    """The patient's page for `status`; `text` alone if even that page cannot be drawn."""
+    try:
+        body = render_template("patient/problem.html", title=title, message=message)
+    except Exception:  # a broken template must not turn a 503 into a 500
+        log.exception("the problem page could not be drawn")
+        body = text
+    return body, status, {"Cache-Control": "no-store", **(headers or {})}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error):
@@ -49,12 +64,24 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return (jsonify({"error": "service unavailable", "detail": UNAVAILABLE,
                              "retry_after": RETRY_AFTER_SECONDS}), 503, headers)
-        return UNAVAILABLE, 503, headers
+        if _patient_page():
+            return _problem_page(
+                503, "The service is not available just now",
+                "Nothing you sent has been saved. Please try again in a few seconds.",
+                UNAVAILABLE, headers)
+        return ("The database cannot be reached just now, so nothing was read or changed. "
+                "Please try again in a few seconds."), 503, headers
 
     @app.errorhandler(HTTPException)
     def http_error(error):
         if _wants_json():
             return jsonify({"error": error.name.lower(), "detail": error.description}), error.code
+        if error.code == 404 and _patient_page():
+            return _problem_page(
+                404, "There is no page here",
+                "The address may be mistyped, or the page may have moved. Results are shown "
+                "only once, straight after the questions, and never kept at an address.",
+                error.description)
         return error
 
     @app.errorhandler(Exception)
@@ -63,5 +90,10 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": "internal error",
                             "detail": "The service could not answer. " + URGENT_HELP}), 500
-        return ("The service could not answer, so nothing was assessed. Please try again "
-                "in a minute. " + URGENT_HELP), 500
+        text = ("The service could not answer, so nothing was assessed. Please try again "
+                "in a minute. " + URGENT_HELP)
+        if _patient_page():
+            return _problem_page(500, "Something went wrong",
+                                 "The service could not answer, so nothing was assessed. "
+                                 "Please try again in a minute.", text)
+        return text, 500
