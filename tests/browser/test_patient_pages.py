@@ -270,6 +270,8 @@ def pages_to_check(page, live_server):
         fill_by_name(page, answers_for(case))
         submit(page)
         yield f"result {case}", page
+    page.goto(f"{live_server.url}/no-such-page")  # the service's own 404 page
+    yield "missing page", page
 
 
 def test_no_serious_accessibility_problems(live_server, page):
