@@ -69,8 +69,8 @@ def register_error_handlers(app: Flask) -> None:
                 503, "The service is not available just now",
                 "Nothing you sent has been saved. Please try again in a few seconds.",
                 UNAVAILABLE, headers)
-        return ("The database cannot be reached just now, so nothing was read or changed. "
-                "Please try again in a few seconds."), 503, headers
+        return ("The database cannot be reached just now. Please try again in a few "
+                "seconds; if you were saving a change, check whether it was saved."), 503, headers
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -96,4 +96,6 @@ def register_error_handlers(app: Flask) -> None:
             return _problem_page(500, "Something went wrong",
                                  "The service could not answer, so nothing was assessed. "
                                  "Please try again in a minute.", text)
-        return text, 500
+        # The clinicians' panel: the error is logged above for whoever runs the service.
+        return ("Something went wrong in the panel. If you were saving a change, check "
+                "whether it was saved before trying again."), 500
