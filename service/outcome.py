@@ -232,27 +232,3 @@ def assemble(reference: str, version: int | None, kb: KnowledgeBase, fired: list
              intake: Intake) -> Outcome:
     """Turn the slugs of the rules that fired into the patient's outcome (one-off)."""
     return Assembler(kb, version).assemble(reference, fired, intake)
-
-
-FAIL_SAFE_REASON = (
-    "We could not complete your assessment, so we cannot safely suggest exercises. "
-    "Please see a doctor."
-)
-
-
-def fail_safe(reference: str, version: int | None, intake: Intake | None) -> Outcome:
-    """The answer when anything goes wrong: see a doctor, never a routine."""
-    title, time_frame, instruction = LEVEL_GUIDANCE["consultation"]
-    reason = Reason(rule="assessment-incomplete", text=FAIL_SAFE_REASON)
-    message = (
-        f"We could not complete your assessment. {instruction} Go to an emergency "
-        "department now if you have numbness around your genitals or back passage, a new "
-        "problem with your bladder or bowels, or weakness in your legs that is getting worse."
-    )
-    return Outcome(
-        id=reference, triage_level="consultation",
-        referral=Referral(level="consultation", title=title, time_frame=time_frame,
-                          message=message, reasons=[reason]),
-        routine=None, reasons=[reason], ruleset_version=version,
-        start_back=_start_back(intake) if intake else None,
-    )

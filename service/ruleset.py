@@ -8,6 +8,7 @@ assembled against exactly one version.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -19,6 +20,8 @@ from service.extensions import db
 from service.intake import Intake, intake_facts
 from service.models import RulesetVersion
 from service.outcome import Assembler, Outcome
+
+log = logging.getLogger(__name__)
 
 
 class LoadedVersion:
@@ -55,12 +58,24 @@ class ActiveRuleset:
         self._lock = threading.Lock()
 
     def current(self) -> LoadedVersion | None:
-        """The active version, reloaded first if a newer one was published."""
+        """The active version, reloaded first if a newer one was published.
+
+        If the check for a newer version fails, the version already loaded is kept.
+        """
         if time.monotonic() - self._checked_at >= self.poll_seconds:
             with self._lock:
                 if time.monotonic() - self._checked_at >= self.poll_seconds:
                     try:
                         self._refresh()
+                    except Exception as error:  # noqa: BLE001 (any failure: keep serving)
+                        # A failed check is not a reason to drop the version already
+                        # compiled: it stays the best answer there is (DESIGN.md, Safety
+                        # invariants).
+                        # The check reads only rule versions, never an intake.
+                        log.error("could not check for a newer ruleset version (%s: %s); "
+                                  "still serving version %s", type(error).__name__,
+                                  str(error).splitlines()[0][:200] if str(error) else "",
+                                  self.loaded.version if self.loaded else "none")
                     finally:
                         # A failed poll also waits out the interval: with the database
                         # down, every request polling in turn would queue each one on

@@ -9,9 +9,10 @@ from typing import NamedTuple
 from flask import current_app
 
 from rules import EngineError
+from service.fail_safe import fail_safe
 from service.intake import Intake
 from service.models import utcnow
-from service.outcome import Outcome, fail_safe
+from service.outcome import Outcome
 from service.records import EncodedJSON, TriageRecords
 from service.ruleset import active_ruleset
 
@@ -37,7 +38,9 @@ def assess(intake: Intake, reference: str | None = None) -> Outcome:
         try:
             loaded = ruleset.current()
             if loaded is None:
-                log.error("no ruleset is published: referring %s to a doctor", reference)
+                # Nothing published, or nothing loaded and the database cannot say.
+                log.error("no ruleset version can be evaluated: %s gets the fail-safe",
+                          reference)
                 return fail_safe(reference, None, intake)
             version = loaded.version
             return loaded.assess(intake, reference)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from types import SimpleNamespace
+
 from sqlalchemy.exc import OperationalError
 
 from service.ruleset import ActiveRuleset
 
 
-def test_a_failed_poll_waits_out_the_interval_like_a_successful_one(monkeypatch):
+def test_a_failed_poll_waits_out_the_interval_like_a_successful_one(monkeypatch, caplog):
     ruleset = ActiveRuleset(poll_seconds=60)
     polls = []
 
@@ -17,15 +18,17 @@ def test_a_failed_poll_waits_out_the_interval_like_a_successful_one(monkeypatch)
         raise OperationalError("SELECT max(version)", {}, ConnectionError("refused"))
 
     monkeypatch.setattr(ruleset, "_refresh", unreachable)
-    loaded = ruleset.loaded = object()  # the version this process already answers with
+    # The version this process already answers with.
+    loaded = ruleset.loaded = SimpleNamespace(version=7)
 
-    with pytest.raises(OperationalError):  # this request fails safe (service.triage)
-        ruleset.current()
+    # The failed check keeps the loaded version serving (DESIGN.md, Safety invariants),
+    # and says so in the log.
+    assert ruleset.current() is loaded
+    assert "still serving version 7" in caplog.text
     # The next requests within the interval neither poll nor wait for the database.
     assert [ruleset.current() for _ in range(5)] == [loaded] * 5
     assert len(polls) == 1
 
     ruleset._checked_at -= 61  # the interval has passed: look again
-    with pytest.raises(OperationalError):
-        ruleset.current()
+    assert ruleset.current() is loaded
     assert len(polls) == 2
