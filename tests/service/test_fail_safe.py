@@ -7,19 +7,25 @@ import rules.engine
 import service.outcome
 from rules import EngineError
 from service.extensions import db
+from service.intake import Intake
 from service.models import RulesetVersion, TriageRecord
+from tests.service.test_safety_floor import BASELINE, STRONG
 
 RED_FLAG = {"saddle_numbness": True, "bladder_bowel_change": True}
 
 
-def assert_fail_safe(body):
-    assert body["triage_level"] == "consultation"
+def assert_fail_safe(body, level="consultation"):
+    assert body["triage_level"] == level
     assert body["routine"] is None
-    assert body["referral"]["level"] == "consultation"
+    assert body["referral"]["level"] == level
     assert "could not complete your assessment" in body["referral"]["message"]
-    # Even the fallback tells someone with cauda equina signs to go now.
-    assert "emergency department now" in body["referral"]["message"]
-    assert [r["rule"] for r in body["reasons"]] == ["assessment-incomplete"]
+    assert body["reasons"][-1]["rule"] == "assessment-incomplete"
+    if level == "consultation":
+        # Even the lowest fallback tells someone with cauda equina signs to go now.
+        assert "emergency department now" in body["referral"]["message"]
+        assert [r["rule"] for r in body["reasons"]] == ["assessment-incomplete"]
+    else:
+        assert "2 weeks" not in body["referral"]["message"]
 
 
 @pytest.mark.parametrize("failure", [
@@ -32,20 +38,49 @@ def test_engine_failure_refers_to_a_doctor(app, client, intake, monkeypatch, fai
         raise failure
 
     monkeypatch.setattr(rules.engine.RulesEngine, "evaluate", broken)
-    for answers in (intake, {**intake, **RED_FLAG}):
-        response = client.post("/api/v1/triage", json=answers)
-        assert response.status_code == 200
-        assert_fail_safe(response.get_json())
+    response = client.post("/api/v1/triage", json=intake)
+    assert response.status_code == 200
+    assert_fail_safe(response.get_json())
+    # Cauda equina signs are never downgraded by a failure: A&E now, as the rules say.
+    response = client.post("/api/v1/triage", json={**intake, **RED_FLAG})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert_fail_safe(body, "emergency")
+    assert "emergency department (A&E) now" in body["referral"]["message"]
+    assert [r["rule"] for r in body["reasons"]] == [
+        "safety-floor-saddle-numbness", "safety-floor-bladder-bowel-change",
+        "assessment-incomplete"]
+
+
+def test_with_the_engine_broken_each_strong_flag_alone_gets_its_floor(
+        app, client, intake, monkeypatch):
+    """Through the API and into the database, each strong flag the intake can carry."""
+    monkeypatch.setattr(rules.engine.RulesEngine, "evaluate",
+                        lambda self, facts: (_ for _ in ()).throw(EngineError("down")))
+    cases = [(changes, level) for changes, level in STRONG
+             if set(changes) <= set(Intake.model_fields)]
+    assert len(cases) >= 25
+    for changes, level in cases:
+        body = client.post("/api/v1/triage", json={**BASELINE, **changes}).get_json()
+        assert (changes, body["triage_level"]) == (changes, level)
+        assert_fail_safe(body, level)
+        with app.app_context():
+            stored = db.session.scalar(select(TriageRecord.triage_level)
+                                       .where(TriageRecord.reference == body["id"]))
+        assert stored == level
 
 
 def test_the_fail_safe_outcome_is_stored_like_any_other(app, client, intake, monkeypatch):
     monkeypatch.setattr(rules.engine.RulesEngine, "evaluate",
                         lambda self, facts: (_ for _ in ()).throw(EngineError("down")))
-    body = client.post("/api/v1/triage", json=intake).get_json()
-    with app.app_context():
-        record = db.session.scalar(select(TriageRecord).where(TriageRecord.reference == body["id"]))
-        assert record.triage_level == "consultation"
-        assert record.outcome["routine"] is None
+    for answers, level in ((intake, "consultation"), ({**intake, **RED_FLAG}, "emergency")):
+        body = client.post("/api/v1/triage", json=answers).get_json()
+        with app.app_context():
+            record = db.session.scalar(select(TriageRecord)
+                                       .where(TriageRecord.reference == body["id"]))
+            assert record.triage_level == level
+            assert record.outcome["triage_level"] == level
+            assert record.outcome["routine"] is None
 
 
 def test_a_failure_while_assembling_the_routine_refers_to_a_doctor(client, intake, monkeypatch):
@@ -65,6 +100,8 @@ def test_no_published_ruleset_refers_to_a_doctor(app, client, intake):
     assert_fail_safe(body)
     assert body["ruleset_version"] is None
     assert client.get("/healthz").status_code == 503
+    assert_fail_safe(client.post("/api/v1/triage", json={**intake, **RED_FLAG}).get_json(),
+                     "emergency")
 
 
 def test_a_library_missing_what_every_routine_needs_refers_to_a_doctor(app, client, intake):
