@@ -126,3 +126,16 @@ def test_database_unreachable_and_nothing_loaded_the_floor_assesses(outage, inta
     assert (outcome.triage_level, outcome.ruleset_version) == ("emergency", None)
     assert outcome.reasons[0].rule == "safety-floor-saddle-numbness"
     assert (plain.triage_level, plain.routine) == ("consultation", None)
+
+
+def test_a_newer_version_that_cannot_be_loaded_leaves_the_loaded_one_answering(
+        app, client, intake, caplog):
+    assert client.post("/api/v1/triage", json=intake).status_code == 200  # version 1 loaded
+    with app.app_context():
+        db.session.add(RulesetVersion(version=2, snapshot={"rules": "not a list"},
+                                      created_by="test"))
+        db.session.commit()
+    body = client.post("/api/v1/triage", json={**intake, **SADDLE}).get_json()
+    assert (body["triage_level"], body["ruleset_version"]) == ("emergency", 1)
+    assert "ces_saddle_numbness" in [r["rule"] for r in body["reasons"]]
+    assert "still serving version 1" in caplog.text
