@@ -34,6 +34,10 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(pk)) if pk.isdigit() else None
     if user is None or not user.active or user.session_token != token:
         return None
+    # Detached: who signed in, as at the start of this request. A refused save rolls the
+    # session back, which would expire an attached row; had another publisher deleted
+    # this account meanwhile, drawing the refusal would then fail with a 500.
+    db.session.expunge(user)
     return user
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from wtforms import fields
 
 from admin.models import ROLE_MEANINGS, ROLES, User, new_session_token
+from admin.role_guard import last_holder_problems
 from admin.views.base import PanelModelView, Problem, committed_value
 from service.extensions import db
 
@@ -77,20 +78,13 @@ class UserView(PanelModelView):
             else:
                 model.password_hash = generate_password_hash(password)
                 model.session_token = new_session_token()
-        if not is_created and not (model.active and model.role == "publisher"):
-            problems += [("role", p) for p in self._last_publisher(model)]
+        if not is_created:  # under a database lock: see admin/role_guard.py
+            problems += [("role", p) for p in
+                         last_holder_problems(model.id, model.role, bool(model.active))]
         return problems
 
     def delete_problems(self, model) -> list[str]:
         if model.id == current_user.id:
             return ["you cannot delete your own account"]
-        return self._last_publisher(model)
-
-    def _last_publisher(self, model) -> list[str]:
-        was_publisher = (committed_value(model, "role") == "publisher"
-                         and committed_value(model, "active"))
-        others = db.session.scalar(select(func.count(User.id)).where(
-            User.role == "publisher", User.active.is_(True), User.id != model.id))
-        if was_publisher and not others:
-            return ["at least one active publisher must remain, or nobody could publish"]
-        return []
+        with db.session.no_autoflush:
+            return last_holder_problems(model.id, None, False)
