@@ -21,6 +21,15 @@ INCOMPLETE = Reason(
     text="We could not complete your assessment, so we cannot safely suggest exercises. "
          "Please see a doctor.")
 
+# At A&E levels the action comes first, in the service's own words for that level.
+_ACT_NOW = {
+    "emergency_ambulance": "Call 999 for an ambulance now. Your answers include a warning "
+                           "sign that needs help straight away.",
+    "emergency": "Go to an emergency department (A&E) now. Your answers include a warning "
+                 "sign that needs to be checked straight away. Do not drive yourself.",
+}
+_FROM_SAFETY_ANSWERS = ("We could not complete your assessment, so this advice comes from "
+                        "your answers to the safety questions.")
 # For the levels below A&E: the signs that should still send someone there now.
 _GO_NOW_IF = (
     "Go to an emergency department now if you have numbness around your genitals or back "
@@ -34,9 +43,10 @@ def fail_safe(reference: str, version: int | None, intake: Any) -> Outcome:
     flags = floor_flags(intake) if intake is not None else []
     level = most_urgent([FAIL_SAFE_MINIMUM, *(flag.level for flag in flags)])
     title, time_frame, instruction = LEVEL_GUIDANCE[level]
-    message = f"We could not complete your assessment. {instruction}"
-    if level in ("consultation", "consultation_24"):
-        message = f"{message} {_GO_NOW_IF}"
+    if level in _ACT_NOW:
+        message = f"{_ACT_NOW[level]} {_FROM_SAFETY_ANSWERS}"
+    else:
+        message = f"We could not complete your assessment. {instruction} {_GO_NOW_IF}"
     reasons = [Reason(rule=f"safety-floor-{flag.slug}", text=flag.reason) for flag in flags]
     reasons.append(INCOMPLETE)
     return Outcome(

@@ -64,59 +64,66 @@ class FloorFlag(NamedTuple):
     applies: Callable[[Answers], bool]
 
 
-_SEE_NOW = "this needs to be checked straight away"
+# Reasons say what was answered and why it matters, never a time frame: the level's
+# own title and message say how soon, so a reason never contradicts them.
+_NERVES = "This can be a sign of pressure on the nerves at the base of the spine."
 FLAGS: tuple[FloorFlag, ...] = (
     FloorFlag("chest-pain", "emergency_ambulance",
-              "You have chest pain with your back pain: this can be a sign of a heart or "
-              "major blood vessel problem.", lambda a: a.chest_pain),
+              "You have chest pain as well as back pain. This can be a sign of a problem "
+              "with the heart or a major blood vessel.", lambda a: a.chest_pain),
     FloorFlag("saddle-numbness", "emergency",
               "You have numbness or tingling around your genitals, back passage or inner "
-              f"thighs: {_SEE_NOW}.", lambda a: a.saddle_numbness),
+              f"thighs. {_NERVES}", lambda a: a.saddle_numbness),
     FloorFlag("bladder-bowel-change", "emergency",
-              f"You have a new problem with your bladder or bowels: {_SEE_NOW}.",
+              f"You have a new problem with your bladder or bowels. {_NERVES}",
               lambda a: a.bladder_bowel_change),
     FloorFlag("both-legs-with-weakness", "emergency",
-              f"You have symptoms in both legs and a weak leg: {_SEE_NOW}.",
+              f"You have symptoms in both legs and a weak leg. {_NERVES}",
               lambda a: a.both_legs and a.any_weakness),
     FloorFlag("sexual-dysfunction-with-leg-signs", "emergency",
-              "You have newly lost sexual function or feeling, with symptoms in both legs "
-              f"or a weak leg: {_SEE_NOW}.",
+              "You have newly lost sexual function or feeling, and have symptoms in both "
+              f"legs or a weak leg. {_NERVES}",
               lambda a: a.sexual_dysfunction and (a.both_legs or a.any_weakness)),
     FloorFlag("difficulty-walking-with-nerve-signs", "emergency",
-              "You have new difficulty walking, with symptoms in both legs or another "
-              f"warning sign of nerve pressure: {_SEE_NOW}.",
+              "You have new difficulty walking, with symptoms in both legs or another sign "
+              "of pressure on the nerves at the base of the spine.",
               lambda a: a.difficulty_walking and (a.both_legs or a.ces_sign)),
     FloorFlag("major-trauma", "emergency",
-              "Your pain began after a serious accident, fall or blow: the spine needs to "
-              "be checked straight away.", lambda a: a.major_trauma),
+              "Your pain began after a serious accident, fall or blow, so the spine may be "
+              "injured.", lambda a: a.major_trauma),
     FloorFlag("cancer-with-nerve-signs", "emergency",
-              "You have had cancer and now have a weak leg, difficulty walking, symptoms in "
-              f"both legs or a bladder or bowel problem: {_SEE_NOW}.",
+              "You have had cancer, and have a weak leg, difficulty walking, symptoms in "
+              "both legs or a bladder or bowel problem. These can be signs of something "
+              "pressing on the spinal cord or nerves.",
               lambda a: a.cancer_history and (a.any_weakness or a.difficulty_walking
                                               or a.both_legs or a.bladder_bowel_change)),
     FloorFlag("worsening-weakness", "consultation_24",
-              "A weak leg or foot that is getting worse needs a doctor today.",
-              lambda a: a.leg_weakness == "worsening"),
+              "A weak leg or foot that is getting worse can mean a nerve is being pressed "
+              "on more and more.", lambda a: a.leg_weakness == "worsening"),
     FloorFlag("fever-with-infection-signs", "consultation_24",
-              "You have a fever with a higher chance of a spine infection (a risk factor, "
-              "pain at night or upper back pain): see a doctor today.",
+              "You have a fever together with something that makes an infection of the "
+              "spine more likely (a risk factor, pain at night or upper back pain).",
               lambda a: a.fever and (a.infection_risk or a.night_pain or a.thoracic_pain)),
     FloorFlag("infection-risk-with-night-pain", "consultation_24",
-              "You have a higher chance of a spine infection and pain at night: see a "
-              "doctor today.", lambda a: a.infection_risk and a.night_pain),
+              "Something in your health makes an infection of the spine more likely, and "
+              "you have pain at night.", lambda a: a.infection_risk and a.night_pain),
     FloorFlag("cancer-with-warning-sign", "consultation_24",
-              "You have had cancer and have pain at night, upper back pain, weight loss or "
-              "pain spreading into a leg: see a doctor today.",
+              "You have had cancer, and have pain at night, upper back pain, weight loss or "
+              "pain spreading into a leg. A doctor needs to check whether the cancer has "
+              "reached the spine.",
               lambda a: a.cancer_history and (
                   a.night_pain or a.thoracic_pain or a.unexplained_weight_loss
                   or a.leg_pain in ("above_knee", "below_knee"))),
     FloorFlag("difficulty-walking", "consultation_24",
-              "New difficulty walking needs a doctor today.", lambda a: a.difficulty_walking),
+              "You have new difficulty walking. This can be a sign of pressure on the "
+              "nerves or the spinal cord.", lambda a: a.difficulty_walking),
     FloorFlag("young-child", "consultation_24",
-              "Back pain in a child under 5 needs a doctor today.",
+              "Back pain is uncommon in young children: a child under 5 with back pain "
+              "needs to be checked by a doctor.",
               lambda a: a.age is not None and a.age < 5),
     FloorFlag("both-legs-recent", "consultation_24",
-              "You have had symptoms in both legs for 2 weeks or less: see a doctor today.",
+              "You have had symptoms in both legs for 2 weeks or less. This can be an "
+              "early sign of pressure on the nerves at the base of the spine.",
               lambda a: a.both_legs and a.days is not None and a.days <= 14),
 )
 

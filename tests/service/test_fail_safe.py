@@ -135,3 +135,20 @@ def test_an_unexpected_page_error_still_gives_the_urgent_advice(app, client, mon
     assert response.status_code == 500
     words = " ".join(response.get_data(as_text=True).split())
     assert "Go to an emergency department (A&amp;E) now" in words
+
+
+def test_the_web_form_with_the_engine_broken_sends_saddle_numbness_to_a_and_e(
+        app, intake, monkeypatch):
+    from service.web_form import form_answers
+    from tests.service.test_pages import post_form
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    monkeypatch.setattr(rules.engine.RulesEngine, "evaluate",
+                        lambda self, facts: (_ for _ in ()).throw(EngineError("down")))
+    response = post_form(app.test_client(), form_answers({**intake, "saddle_numbness": True}))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    words = " ".join(html.split())
+    assert 'data-triage-level="emergency"' in html
+    assert "Go to an emergency department (A&amp;E) now" in words
+    assert "data-exercise" not in html and "2 weeks" not in words

@@ -136,12 +136,24 @@ def test_the_fail_safe_wording_matches_its_level(level):
     message = outcome.referral.message
     assert outcome.triage_level == outcome.referral.level == level
     assert outcome.routine is None
-    assert message.startswith("We could not complete your assessment.")
-    expected = {"emergency_ambulance": "Call 999", "emergency": "(A&E) now",
-                "consultation_24": "see a doctor today"}[level]
-    assert expected in message
+    assert "We could not complete your assessment" in message
+    # What to do, for this level, comes first at the A&E levels.
+    expected = {"emergency_ambulance": "Call 999 for an ambulance now.",
+                "emergency": "Go to an emergency department (A&E) now.",
+                "consultation_24": "We could not complete your assessment."}[level]
+    assert message.startswith(expected)
+    if level == "consultation_24":
+        assert "see a doctor today" in message
     assert "2 weeks" not in message
     # The reasons name the flag in plain words, before the note that the check failed.
     assert outcome.reasons[0].rule.startswith("safety-floor-")
     assert outcome.reasons[-1].rule == "assessment-incomplete"
     assert all("_" not in reason.text for reason in outcome.reasons)
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=[flag.slug for flag in FLAGS])
+def test_no_floor_reason_names_a_time_frame_that_could_contradict_the_level(flag):
+    """A flag's reason is shown beside more urgent ones: 'today' under 'A&E now' misleads."""
+    assert not any(word in flag.reason for word in ("today", "straight away", " now",
+                                                    "within", "hours"))
+    assert "_" not in flag.reason  # plain words, no field names
