@@ -49,9 +49,9 @@ def assess(intake: Intake, reference: str | None = None) -> Outcome:
             log.warning("engine error on version %s; retrying", version, exc_info=True)
             ruleset.expire()
         except Exception:
-            log.exception("assessment %s failed: referring to a doctor", reference)
+            log.exception("assessment %s failed: it gets the fail-safe", reference)
             return fail_safe(reference, version, intake)
-    log.error("assessment %s failed twice: referring to a doctor", reference)
+    log.error("assessment %s failed twice: it gets the fail-safe", reference)
     return fail_safe(reference, version, intake)
 
 

@@ -1,5 +1,7 @@
 """Fail safe: whatever goes wrong while evaluating, the patient is told to see a doctor."""
 
+import logging
+
 import pytest
 from sqlalchemy import delete, select
 
@@ -53,8 +55,9 @@ def test_engine_failure_refers_to_a_doctor(app, client, intake, monkeypatch, fai
 
 
 def test_with_the_engine_broken_each_strong_flag_alone_gets_its_floor(
-        app, client, intake, monkeypatch):
+        app, client, intake, monkeypatch, caplog):
     """Through the API and into the database, each strong flag the intake can carry."""
+    caplog.set_level(logging.INFO)
     monkeypatch.setattr(rules.engine.RulesEngine, "evaluate",
                         lambda self, facts: (_ for _ in ()).throw(EngineError("down")))
     cases = [(changes, level) for changes, level in STRONG
@@ -68,6 +71,8 @@ def test_with_the_engine_broken_each_strong_flag_alone_gets_its_floor(
             stored = db.session.scalar(select(TriageRecord.triage_level)
                                        .where(TriageRecord.reference == body["id"]))
         assert stored == level
+    assert "fail-safe" in caplog.text  # each is logged, by reference only:
+    assert not any(name in caplog.text for name in ("saddle", "bladder", "cancer", "fever"))
 
 
 def test_the_fail_safe_outcome_is_stored_like_any_other(app, client, intake, monkeypatch):

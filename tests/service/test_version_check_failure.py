@@ -139,3 +139,33 @@ def test_a_newer_version_that_cannot_be_loaded_leaves_the_loaded_one_answering(
     assert (body["triage_level"], body["ruleset_version"]) == ("emergency", 1)
     assert "ces_saddle_numbness" in [r["rule"] for r in body["reasons"]]
     assert "still serving version 1" in caplog.text
+
+
+@pytest.mark.parametrize("wrong_answers, level, version", [
+    (1, "emergency", 1),  # once: looked again, then the loaded version's full rules
+    (2, "emergency", 1),  # every time: the floor, still A&E for saddle numbness
+])
+def test_an_engine_answering_for_the_wrong_version_is_never_believed(
+        app, client, intake, monkeypatch, wrong_answers, level, version):
+    import rules.engine
+
+    real = rules.engine.RulesEngine.evaluate
+    calls = []
+
+    def confused(self, facts):
+        calls.append(1)
+        answered, fired = real(self, facts)
+        if len(calls) <= wrong_answers:
+            return answered + 41, []  # another version's answer: nothing fired there
+        return answered, fired
+
+    assert client.post("/api/v1/triage", json=intake).status_code == 200  # version 1 loaded
+    monkeypatch.setattr(rules.engine.RulesEngine, "evaluate", confused)
+    body = client.post("/api/v1/triage", json={**intake, **SADDLE}).get_json()
+    assert (body["triage_level"], body["ruleset_version"]) == (level, version)
+    rules_fired = [r["rule"] for r in body["reasons"]]
+    if wrong_answers == 1:
+        assert "ces_saddle_numbness" in rules_fired
+    else:
+        assert rules_fired == ["safety-floor-saddle-numbness", "assessment-incomplete"]
+    assert stored_level(app, body["id"]) == level
