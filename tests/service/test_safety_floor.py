@@ -157,3 +157,43 @@ def test_no_floor_reason_names_a_time_frame_that_could_contradict_the_level(flag
     assert not any(word in flag.reason for word in ("today", "straight away", " now",
                                                     "within", "hours"))
     assert "_" not in flag.reason  # plain words, no field names
+
+
+def single_answers() -> list[dict]:
+    """Every answer that can carry risk, alone: each yes/no question answered yes, each
+    choice's other values, and the ages and durations the rules and the floor turn on."""
+    found: list[dict] = [{name: True} for name, field in Intake.model_fields.items()
+                         if field.annotation is bool]
+    found += [{"leg_pain": v} for v in ("above_knee", "below_knee", "both_legs")]
+    found += [{"leg_weakness": v} for v in ("stable", "worsening")]
+    found += [{"age": a} for a in (0, 4, 5, 15, 16, 49, 50, 70, 71, 120)]
+    found += [{"days_since_onset": d} for d in (0, 2, 3, 14, 15, 400)]
+    return found + [{"pain_score": 10}]
+
+
+def long_standing_both_legs_only(answers: dict) -> bool:
+    """CLINICAL.md Revision 2 sets `consultation` for symptoms in both legs, without
+    weakness, older than 14 days; the default rules before Revision 2 say today."""
+    floor_free = floor_level(SimpleNamespace(**{**answers, "leg_pain": "none"}))
+    return (answers["leg_pain"] == "both_legs" and answers["leg_weakness"] == "none"
+            and answers["days_since_onset"] > 14 and floor_free == "self_care")
+
+
+@pytest.mark.parametrize("baseline", [{}, {"leg_pain": "above_knee"},
+                                      {"days_since_onset": 5}, {"age": 70}],
+                         ids=["late", "leg-pain", "early", "older"])
+def test_the_fail_safe_is_never_less_urgent_than_the_default_rules_for_any_answer_or_pair(
+        baseline):
+    singles = single_answers()
+    pairs = [{**a, **b} for i, a in enumerate(singles) for b in singles[i + 1:]
+             if not set(a) & set(b)]
+    assert len(singles) >= 35 and len(pairs) >= 600
+    below = []
+    for changes in singles + pairs:
+        answers = {**BASELINE, **baseline, **changes}
+        given = fail_safe("ST-TEST", None, Intake.model_validate(answers)).triage_level
+        demanded = kb_level({**baseline, **changes})
+        if urgency(given) > urgency(demanded) and not (
+                long_standing_both_legs_only(answers) and given == "consultation"):
+            below.append((changes, demanded, given))
+    assert below == []
