@@ -68,10 +68,10 @@ class ActiveRuleset:
                     try:
                         self._refresh()
                     except Exception as error:  # noqa: BLE001 (any failure: keep serving)
-                        # A failed check is not a reason to drop the version already
+                        # A failed check is no reason to drop the version already
                         # compiled: it stays the best answer there is (DESIGN.md, Safety
-                        # invariants).
-                        # The check reads only rule versions, never an intake.
+                        # invariants). The check reads rule versions only, never an
+                        # intake, so its error holds no health data.
                         log.error("could not check for a newer ruleset version (%s: %s); "
                                   "still serving version %s", type(error).__name__,
                                   str(error).splitlines()[0][:200] if str(error) else "",
