@@ -17,7 +17,7 @@ from admin.models import User
 from service.extensions import db
 from tests.admin.conftest import FAST_HASH, PASSWORD
 from tests.admin.helpers import page_text
-from tests.admin.rendered_form import rendered_form, rendered_forms
+from tests.admin.posted_as_rendered import rendered_form, rendered_forms
 
 ROUNDS = 6
 FIRST, SECOND = "first.publisher@example.org", "second.publisher@example.org"
@@ -29,24 +29,26 @@ def two_publishers(app):
     the rendered login form with CSRF checks on: (clients, account ids) by email."""
     app.config["WTF_CSRF_ENABLED"] = True
 
-    clients: dict = {}
+    rounds = iter(range(1, 250))
 
     def make() -> tuple[dict, dict]:
-        created = []
         with app.app_context():
             for email in (FIRST, SECOND):
                 user = db.session.scalar(db.select(User).where(User.email == email))
                 if user is None:  # new, or deleted in the last round
                     db.session.add(User(email=email, role="publisher",
                                         password_hash=FAST_HASH))
-                    created.append(email)
                 else:
                     user.role, user.active = "publisher", True
             db.session.commit()
             ids = {email: db.session.scalar(db.select(User.id).where(User.email == email))
                    for email in (FIRST, SECOND)}
-        for email in created:  # a new account needs a new sign-in; others stay signed in
+        # Signed in afresh each round (a role change may end the loser's sessions), each
+        # from an address of its own so the sign-in limit is not what the test meets.
+        clients = {}
+        for n, email in enumerate((FIRST, SECOND)):
             client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = f"10.0.{next(rounds)}.{n + 1}"
             login = rendered_form(client.get("/admin/login/").get_data(as_text=True),
                                   "email")
             login["email"], login["password"] = email, PASSWORD
