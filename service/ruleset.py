@@ -70,11 +70,10 @@ class ActiveRuleset:
                     except Exception as error:  # noqa: BLE001 (any failure: keep serving)
                         # A failed check is no reason to drop the version already
                         # compiled: it stays the best answer there is (DESIGN.md, Safety
-                        # invariants). The check reads rule versions only, never an
-                        # intake, so its error holds no health data.
-                        log.error("could not check for a newer ruleset version (%s: %s); "
+                        # invariants). Logged by the error's kind alone, as database
+                        # errors may quote what a statement carried.
+                        log.error("could not check for a newer ruleset version (%s); "
                                   "still serving version %s", type(error).__name__,
-                                  str(error).splitlines()[0][:200] if str(error) else "",
                                   self.loaded.version if self.loaded else "none")
                     finally:
                         # A failed poll also waits out the interval: with the database
