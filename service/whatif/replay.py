@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from pydantic import ValidationError
 
-from rules.levels import urgency
+from rules.levels import most_urgent, urgency
 from rules.schema import KnowledgeBase, Refer, iter_leaves
 from service.intake import Intake
 
@@ -67,26 +67,55 @@ def rule_fields(kb: KnowledgeBase) -> dict[str, list[str]]:
     return fields
 
 
+#: Live rules that differ from the draft are compiled beside it under this prefix.
+LIVE = "live__"
+
+
 class Replayer:
-    """A draft (and the live version, when there is one) compiled once, replaying batches."""
+    """A draft, and the live version's rules that differ from it, in ONE compiled engine.
+
+    Rules the two share fire alike, so they are compiled once; a rule the draft changed,
+    added or removed is compiled in both forms (the live form renamed with `LIVE`). One
+    evaluation of each intake then says what fires under the draft and under the live
+    version: a replay costs one evaluation, not two. The level is the most urgent
+    referral that fires, as service.outcome's Assembler decides it (a test holds the two
+    to the same answer).
+    """
 
     def __init__(self, draft: dict, live: dict | None, live_version: int | None):
-        from service.ruleset import LoadedVersion  # the engine: loaded only where it runs
+        from rules import RulesEngine, compile_ruleset  # the engine: only where it runs
 
-        tag = uuid.uuid4().hex[:8]
         draft_kb = KnowledgeBase.model_validate(draft)
-        self.draft = LoadedVersion(0, draft_kb, prefix=f"whatif_{tag}")
-        self.live = None
-        if live is not None:
-            self.live = LoadedVersion(live_version or 0, KnowledgeBase.model_validate(live),
-                                      prefix=f"whatif_live_{tag}")
-        self.fields = rule_fields(draft_kb)
-        if self.live is not None:
-            self.fields.update({k: v for k, v in rule_fields(self.live.kb).items()
-                                if k not in self.fields})
-        self.referring = {r.slug for r in draft_kb.rules if isinstance(r.action, Refer)}
-        if self.live is not None:
-            self.referring |= {r.slug for r in self.live.kb.rules if isinstance(r.action, Refer)}
+        live_kb = KnowledgeBase.model_validate(live) if live is not None else None
+        self.has_live = live_kb is not None
+        drafted = {r.slug: r for r in draft_kb.rules if r.enabled}
+        lived = {r.slug: r for r in live_kb.rules if r.enabled} if live_kb else {}
+        self.shared = {s for s, r in drafted.items() if s in lived and lived[s] == r}
+        differing = [r.model_copy(update={"slug": LIVE + s})
+                     for s, r in lived.items() if s not in self.shared]
+        self.engine = RulesEngine(f"whatif_{uuid.uuid4().hex[:8]}")
+        self.engine.load(compile_ruleset([*drafted.values(), *differing], 0))
+        self.draft_slugs = set(drafted)
+        self.draft_levels = {s: r.action.level for s, r in drafted.items()
+                             if isinstance(r.action, Refer)}
+        self.referring = set(self.draft_levels) | {s for s, r in lived.items()
+                                                   if isinstance(r.action, Refer)}
+        self.fields = rule_fields(live_kb) if live_kb else {}
+        self.fields.update(rule_fields(draft_kb))
+
+    def evaluate(self, intake: Intake) -> tuple[list[str], set[str]]:
+        """(rules that fire under the draft, in firing order; rules that fire live)."""
+        from service.intake import intake_facts
+
+        _version, fired = self.engine.evaluate(intake_facts(intake))
+        draft = [s for s in fired if s in self.draft_slugs]
+        live = {s for s in draft if s in self.shared}
+        live |= {s[len(LIVE):] for s in fired if s.startswith(LIVE)}
+        return draft, live
+
+    def level(self, fired: list[str]) -> str:
+        """The draft's triage level for these fired rules: the most urgent referral."""
+        return most_urgent(self.draft_levels[s] for s in fired if s in self.draft_levels)
 
     def replay(self, batch: list[StoredIntake]) -> BatchResult:
         """Assess each record with the draft and note every change of level."""
@@ -99,11 +128,10 @@ class Replayer:
                 if len(result.skipped) < REFERENCES_KEPT:
                     result.skipped.append(record.reference)
                 continue
-            fired = self.draft.fired(intake)
-            level = self.draft.assembler.assemble(record.reference, fired, intake).triage_level
+            fired, before = self.evaluate(intake)
+            level = self.level(fired)
             result.replayed += 1
-            before = set(self.live.fired(intake)) if self.live is not None else set()
-            if self.live is not None:
+            if self.has_live:
                 after = set(fired)
                 result.newly_fired.update(after - before)
                 result.no_longer_fired.update(before - after)
@@ -135,10 +163,8 @@ class Replayer:
         }
 
     def close(self) -> None:
-        """Free both engines."""
-        self.draft.close()
-        if self.live is not None:
-            self.live.close()
+        """Free the engine."""
+        self.engine.close()
 
 
 def less_urgent(old: str, new: str) -> bool:

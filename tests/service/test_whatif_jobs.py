@@ -191,3 +191,33 @@ def test_random_answers_are_what_a_client_sends(app):
     rng = random.Random(5)
     answers = random_answers(rng)
     assert "start_back_risk" not in answers and "age" in answers
+
+
+def test_the_replay_level_is_the_level_patients_are_given(app):
+    """The replay decides the level from fired rules alone: it must match the full
+    assembly patients get, for every intake tried, including under a changed draft."""
+    from rules.defaults import load_default_knowledge_base
+    from service.ruleset import LoadedVersion
+    from service.whatif.replay import Replayer
+    from service.whatif.synthetic import random_intake
+
+    kb = load_default_knowledge_base()
+    weakened = kb.model_copy(update={"rules": [
+        r.model_copy(update={"enabled": False}) if r.slug == "ces_saddle_numbness" else r
+        for r in kb.rules]})
+    rng = random.Random(17)
+    intakes = [random_intake(rng) for _ in range(3000)]
+    for draft in (kb, weakened):
+        replayer = Replayer(draft.model_dump(mode="json"), kb.model_dump(mode="json"), 1)
+        full = LoadedVersion(0, draft, prefix="whatif_check")
+        live = LoadedVersion(1, kb, prefix="whatif_live_check")
+        try:
+            for intake in intakes:
+                fired, before = replayer.evaluate(intake)
+                assert replayer.level(fired) == full.assess(intake, "X").triage_level
+                assert fired == full.fired(intake)
+                assert before == set(live.fired(intake))
+        finally:
+            replayer.close()
+            full.close()
+            live.close()
