@@ -62,9 +62,12 @@ def stream_batches(since: datetime | None, until: datetime | None, size: int | N
              .where(*in_range(since, until)).order_by(TriageRecord.id))
     with db.engine.connect() as connection:
         rows = connection.execution_options(stream_results=True, yield_per=size).execute(query)
-        for partition in rows.partitions(size):
-            yield [StoredIntake(r[0], r[1], r[2].isoformat(), r[3], r[4], r[5])
-                   for r in partition]
+        try:
+            for partition in rows.partitions(size):
+                yield [StoredIntake(r[0], r[1], r[2].isoformat(), r[3], r[4], r[5])
+                       for r in partition]
+        finally:
+            rows.close()  # a job stopped early closes its server-side cursor first
 
 
 def processes_for(total: int) -> int:
@@ -119,12 +122,13 @@ class JobRun:
             else:
                 self._in_thread(batches)
         except Cancelled:
-            batches.close()
             job.status, job.result = "cancelled", None
             job.finished_at = utcnow()
             db.session.commit()
             log.info("what-if job %s cancelled after %d records", job.id, job.done)
             return
+        finally:
+            batches.close()  # its connection (and server-side cursor) closed, whatever happened
         job.result = self.summary()
         job.status, job.finished_at = "complete", utcnow()
         self._write_progress(force=True)
