@@ -39,6 +39,7 @@ def build_admin() -> Admin:
     from admin.views.users import UserView
     from admin.views.versions import VersionView
     from admin.views.vignettes import VignetteView
+    from admin.views.whatif_jobs import WhatIfJobView
     from service.extensions import db
     from service.models import Advice, AuditEntry, Exercise, Rule, RulesetVersion, Vignette
     from service.security import csp_nonce
@@ -54,7 +55,8 @@ def build_admin() -> Admin:
         AdviceView(Advice, db, name="Advice", category=draft),
         VignetteView(Vignette, db, name="Test vignettes", category=draft),
         TryItView(name="Try it", endpoint="tryit", category=check),
-        WhatIfView(name="What-if on stored intakes", endpoint="whatif", category=check),
+        WhatIfView(name="What-if on the latest intakes", endpoint="whatif", category=check),
+        WhatIfJobView(name="What-if on all history", endpoint="whatifjobs", category=check),
         PublishView(name="Review and publish", endpoint="publish", category=live),
         VersionView(RulesetVersion, db, name="Version history", category=live),
         AuditView(AuditEntry, db, name="Audit log"),

@@ -72,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from service import cli, privacy
+    from service.whatif import cli as what_if
 
     cli.register(app)
     privacy.register(app)
+    what_if.register(app)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # Inside the package, so an installed wheel carries it (the Procfile's release step).
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Every module that declares tables: migrations must cover them all.
-MODEL_MODULES = ("service.models", "admin.models")
+MODEL_MODULES = ("service.models", "admin.models", "service.whatif.models")
 # The revision a database made by create_all, before migrations existed, is at.
 BASELINE_REVISION = "0001"
 # Any constant both processes agree on: pg_advisory_lock serialises initialisation.

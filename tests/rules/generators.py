@@ -6,7 +6,8 @@ import random
 
 from rules.schema import Rule
 from rules.vocabulary import FieldSpec, Vocabulary
-from service.intake import VOCABULARY, Intake, intake_facts
+from service.intake import VOCABULARY, intake_facts
+from service.whatif.synthetic import random_answers, random_intake  # noqa: F401 (re-exported)
 
 
 def random_value(spec: FieldSpec, rng: random.Random):
@@ -50,36 +51,6 @@ def random_rules(count: int, seed: int, vocabulary: Vocabulary = VOCABULARY) -> 
             "reason": "generated", "enabled": rng.random() > 0.05,
         }))
     return rules
-
-
-def random_intake(rng: random.Random) -> Intake:
-    """A random but valid intake, optional answers sometimes left out."""
-    data = {
-        "age": rng.randint(0, 120),
-        "sex": rng.choice(["female", "male", "other", "unspecified"]),
-        "days_since_onset": rng.choice([0, 1, 2, 3, 7, 14, 30, 90, 400]),
-        "pain_score": rng.randint(0, 10),
-        "leg_pain": rng.choice(["none", "above_knee", "below_knee", "both_legs"]),
-        "leg_weakness": rng.choice(["none", "none", "stable", "worsening"]),
-    }
-    for name, spec in VOCABULARY.items():
-        if spec.kind == "boolean":
-            data[name] = rng.random() < 0.15  # red flags are rare
-    if rng.random() < 0.5:
-        data["cancer_years_ago"] = rng.randint(0, 40)
-    if rng.random() < 0.7:
-        data["walking_minutes"] = rng.randint(0, 120)
-    if rng.random() < 0.4:
-        data["start_back"] = {f"q{i}": rng.random() < 0.4 for i in range(1, 9)}
-        data["start_back"]["q9"] = rng.choice(
-            ["not_at_all", "slightly", "moderately", "very_much", "extremely"])
-    return Intake.model_validate(data)
-
-
-def random_answers(rng: random.Random) -> dict:
-    """A random valid intake as a client would send it (JSON types, unanswered left out)."""
-    return random_intake(rng).model_dump(mode="json", exclude={"start_back_risk"},
-                                         exclude_none=True)
 
 
 def random_facts(count: int, seed: int) -> list[dict]:

@@ -1,0 +1,223 @@
+"""What-if as a background job: it agrees with the in-request replay, stops when asked,
+lists what it cannot replay, and never leaves a partial result marked complete."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from admin.sandbox import draft_engine, replay
+from service.extensions import db
+from service.models import Rule, TriageRecord, utcnow
+from service.records import EncodedJSON
+from service.whatif import jobs, runner
+from service.whatif.jobs import JobAlreadyRunning, create_job, progress, run_job
+from service.whatif.models import WhatIfJob
+from service.whatif.synthetic import generate_history, random_answers
+
+
+@pytest.fixture
+def history(app):
+    """400 synthetic intakes, each stored with what version 1 told them."""
+    with app.app_context():
+        generate_history(400, days=30, seed=7)
+    return 400
+
+
+def weaken_draft(slug: str = "ces_saddle_numbness") -> None:
+    """Switch one draft rule off: the kind of change a what-if exists to catch."""
+    db.session.execute(update(Rule).where(Rule.slug == slug).values(enabled=False))
+    db.session.commit()
+
+
+def in_request_changes() -> dict[tuple[str, str], set[str]]:
+    records = db.session.scalars(select(TriageRecord)).all()
+    with draft_engine() as loaded:
+        report = replay(loaded, records)
+    found: dict[tuple[str, str], set[str]] = {}
+    for change in report.changes:
+        found.setdefault((change.old, change.new), set()).add(change.reference)
+    return found
+
+
+def job_changes(job: WhatIfJob) -> dict[tuple[str, str], set[str]]:
+    return {(t["old"], t["new"]): {c["reference"] for c in t["changes"]}
+            for t in job.result["transitions"]}
+
+
+@pytest.mark.parametrize("processes", [0, 2], ids=["in-thread", "two-processes"])
+def test_job_agrees_with_the_in_request_replay(app, history, monkeypatch, processes):
+    if processes:  # small jobs run in the thread: make this one use processes
+        monkeypatch.setattr(runner, "IN_THREAD_BELOW", 0)
+        monkeypatch.setenv("WHATIF_PROCESSES", str(processes))
+        monkeypatch.setattr(runner, "BATCH", 64)
+    with app.app_context():
+        weaken_draft()
+        expected = in_request_changes()
+        assert expected, "switching off saddle numbness changed no one: the test proves nothing"
+        job = run_job(create_job("tester").id)
+        assert job.status == "complete"
+        assert job.workers == (min(processes, runner.processes_for(10**9)) if processes else 0)
+        assert job.done == job.total == history
+        assert job_changes(job) == expected
+        assert job.result["replayed"] == history
+        # Less urgent changes first, and the rule that stopped firing is named.
+        first = job.result["transitions"][0]
+        assert first["less_urgent"]
+        assert any("ces_saddle_numbness" in c["no_longer_fires"] for c in first["changes"])
+        assert any(c["answers"].get("saddle_numbness") is True for c in first["changes"])
+        rules = {row["rule"]: row for row in job.result["rules"]}
+        assert rules["ces_saddle_numbness"]["no_longer"] > 0
+
+
+def test_unchanged_draft_changes_no_one(app, history):
+    with app.app_context():
+        job = run_job(create_job("tester").id)
+        assert job.status == "complete"
+        assert job.result["transitions"] == [] and job.changed == 0
+
+
+def test_cancelling_stops_the_job_and_keeps_no_result(app, history, monkeypatch):
+    monkeypatch.setattr(runner, "BATCH", 50)
+    monkeypatch.setattr(runner, "PROGRESS_SECONDS", 0)
+    real = runner.Replayer.replay
+    calls = []
+
+    def replay_then_cancel(self, batch):
+        calls.append(len(batch))
+        if len(calls) == 2:  # someone presses "Stop" while the job runs
+            jobs.request_cancel(job_id, "someone else")
+        return real(self, batch)
+
+    monkeypatch.setattr(runner.Replayer, "replay", replay_then_cancel)
+    with app.app_context():
+        weaken_draft()
+        job_id = create_job("tester").id
+        job = run_job(job_id)
+        assert job.status == "cancelled"
+        assert job.result is None
+        assert 0 < job.done < history
+        assert len(calls) < history // 50
+        assert progress(job)["finished"]
+
+
+def test_a_record_that_no_longer_validates_is_counted_and_listed(app, history):
+    with app.app_context():
+        db.session.execute(insert(TriageRecord), [{
+            "reference": "ST-OLD0-0001", "created_at": utcnow(),
+            "intake": EncodedJSON(json.dumps({"age": 40, "a_question_we_dropped": True})),
+            "outcome": EncodedJSON("{}"), "triage_level": "self_care", "ruleset_version": 1}])
+        db.session.commit()
+        job = run_job(create_job("tester").id)
+        assert job.status == "complete"
+        assert job.skipped == 1 and job.result["skipped"] == ["ST-OLD0-0001"]
+        assert job.result["replayed"] == history
+
+
+def test_a_failing_replay_is_failed_not_complete(app, history, monkeypatch):
+    def broken(self, batch):
+        raise RuntimeError("saddle_numbness=True age=40")  # what a careless error may hold
+
+    monkeypatch.setattr(runner.Replayer, "replay", broken)
+    with app.app_context():
+        job = run_job(create_job("tester").id)
+        assert job.status == "failed" and job.result is None
+        assert "saddle" not in job.error and "age" not in job.error
+
+
+def test_one_job_at_a_time_per_draft_and_edits_make_results_stale(app, history):
+    with app.app_context():
+        first = create_job("tester")
+        with pytest.raises(JobAlreadyRunning):
+            create_job("someone else")
+        run_job(first.id)
+        second = create_job("someone else")  # the first finished: a new one may start
+        run_job(second.id)
+        assert not progress(second, jobs.knowledge_base_hash_of_draft())["stale"]
+        weaken_draft()
+        assert progress(second, jobs.knowledge_base_hash_of_draft())["stale"]
+        assert jobs.latest_complete(second.draft_hash).id == second.id
+
+
+def test_a_date_range_replays_only_those_days(app):
+    from datetime import timedelta
+
+    with app.app_context():
+        generate_history(300, days=30, seed=3)
+        since = utcnow() - timedelta(days=10)
+        expected = db.session.scalar(select(db.func.count(TriageRecord.id))
+                                     .where(TriageRecord.created_at >= since))
+        job = run_job(create_job("tester", since=since).id)
+        assert 0 < job.total == job.done == expected < 300
+
+
+def test_synthetic_history_is_valid_and_marked(app):
+    with app.app_context():
+        generate_history(50, seed=1)
+        rows = db.session.scalars(select(TriageRecord)).all()
+        assert len(rows) == 50 and all(r.reference.startswith("SY-") for r in rows)
+        levels = {r.triage_level for r in rows}
+        assert "self_care" in levels and len(levels) > 1  # red flags are in there too
+
+
+def test_cli_what_if_prints_less_urgent_changes_first(app, runner_cli):
+    with app.app_context():
+        generate_history(300, seed=11)
+        weaken_draft()
+    result = runner_cli.invoke(args=["what-if"])
+    assert result.exit_code == 0, result.output
+    assert "LESS URGENT" in result.output
+    assert result.output.index("LESS URGENT") < result.output.find("more urgent") \
+        or "more urgent" not in result.output
+
+
+def test_cli_generate_history(app, runner_cli):
+    result = runner_cli.invoke(args=["generate-history", "120", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "stored 120 synthetic intake(s)" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(TriageRecord.id))) == 120
+
+
+@pytest.fixture
+def runner_cli(app):
+    return app.test_cli_runner()
+
+
+def test_random_answers_are_what_a_client_sends(app):
+    rng = random.Random(5)
+    answers = random_answers(rng)
+    assert "start_back_risk" not in answers and "age" in answers
+
+
+def test_the_replay_level_is_the_level_patients_are_given(app):
+    """The replay decides the level from fired rules alone: it must match the full
+    assembly patients get, for every intake tried, including under a changed draft."""
+    from rules.defaults import load_default_knowledge_base
+    from service.ruleset import LoadedVersion
+    from service.whatif.replay import Replayer
+    from service.whatif.synthetic import random_intake
+
+    kb = load_default_knowledge_base()
+    weakened = kb.model_copy(update={"rules": [
+        r.model_copy(update={"enabled": False}) if r.slug == "ces_saddle_numbness" else r
+        for r in kb.rules]})
+    rng = random.Random(17)
+    intakes = [random_intake(rng) for _ in range(3000)]
+    for draft in (kb, weakened):
+        replayer = Replayer(draft.model_dump(mode="json"), kb.model_dump(mode="json"), 1)
+        full = LoadedVersion(0, draft, prefix="whatif_check")
+        live = LoadedVersion(1, kb, prefix="whatif_live_check")
+        try:
+            for intake in intakes:
+                fired, before = replayer.evaluate(intake)
+                assert replayer.level(fired) == full.assess(intake, "X").triage_level
+                assert fired == full.fired(intake)
+                assert before == set(live.fired(intake))
+        finally:
+            replayer.close()
+            full.close()
+            live.close()
