@@ -28,7 +28,9 @@ csrf.exempt(bp)  # called by other systems with JSON; no cookies are set
 
 FHIR_JSON = "application/fhir+json"
 JSON_TYPES = (FHIR_JSON, "application/json")
-FORMATS = {"json": FHIR_JSON, FHIR_JSON: FHIR_JSON, "application/json": "application/json"}
+# An unescaped + in a query string arrives as a space.
+FORMATS = {"json": FHIR_JSON, FHIR_JSON: FHIR_JSON, "application/fhir json": FHIR_JSON,
+           "application/json": "application/json"}
 FHIR_ERRORS = {400: schemas.OperationOutcome, 406: schemas.OperationOutcome,
                413: schemas.OperationOutcome, 415: schemas.OperationOutcome,
                422: schemas.OperationOutcome}
