@@ -11,6 +11,21 @@ from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from spectree import Response
+
+FHIR_JSON = "application/fhir+json"
+
+
+class FhirResponse(Response):
+    """Responses documented in both JSON media types a FHIR client may ask for."""
+
+    def generate_spec(self, *args, **kwargs) -> dict:
+        responses = super().generate_spec(*args, **kwargs)
+        for response in responses.values():
+            content = response.get("content", {})
+            if "application/json" in content:
+                content[FHIR_JSON] = content["application/json"]
+        return responses
 
 
 class Resource(BaseModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
-from spectree import Response
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
@@ -26,7 +25,7 @@ from service.triage import triage
 bp = Blueprint("interop", __name__)
 csrf.exempt(bp)  # called by other systems with JSON; no cookies are set
 
-FHIR_JSON = "application/fhir+json"
+FHIR_JSON = schemas.FHIR_JSON
 JSON_TYPES = (FHIR_JSON, "application/json")
 # An unescaped + in a query string arrives as a space.
 FORMATS = {"json": FHIR_JSON, FHIR_JSON: FHIR_JSON, "application/fhir json": FHIR_JSON,
@@ -89,7 +88,7 @@ def unauthorized(error: Unauthorized):
 
 
 @bp.get(f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}")
-@spec.validate(resp=Response(HTTP_200=schemas.Resource, HTTP_406=schemas.OperationOutcome),
+@spec.validate(resp=schemas.FhirResponse(HTTP_200=schemas.Resource, HTTP_406=schemas.OperationOutcome),
                skip_validation=True, tags=["fhir"])
 def get_questionnaire():
     """The intake as a FHIR R4 Questionnaire (its version changes when the questions do)."""
@@ -100,7 +99,7 @@ def get_questionnaire():
 
 @bp.post("/fhir/QuestionnaireResponse/$triage")
 @spec.validate(json=schemas.QuestionnaireResponse,
-               resp=Response(HTTP_200=schemas.Bundle, **{f"HTTP_{k}": v
+               resp=schemas.FhirResponse(HTTP_200=schemas.Bundle, **{f"HTTP_{k}": v
                                                          for k, v in FHIR_ERRORS.items()}),
                skip_validation=True, tags=["fhir"])
 def triage_response():
@@ -116,7 +115,7 @@ def triage_response():
 
 
 @bp.get("/cds-services")
-@spec.validate(resp=Response(HTTP_200=schemas.Discovery), skip_validation=True,
+@spec.validate(resp=schemas.FhirResponse(HTTP_200=schemas.Discovery), skip_validation=True,
                tags=["cds-hooks"])
 def discovery():
     """The CDS Hooks discovery document (no health data, so no token needed)."""
@@ -125,7 +124,7 @@ def discovery():
 
 @bp.post(f"/cds-services/{cds_hooks.SERVICE_ID}")
 @spec.validate(json=schemas.HookRequest,
-               resp=Response(HTTP_200=schemas.Cards, HTTP_401=schemas.Problem,
+               resp=schemas.FhirResponse(HTTP_200=schemas.Cards, HTTP_401=schemas.Problem,
                              HTTP_412=schemas.OperationOutcome, **{
                                  f"HTTP_{k}": v for k, v in FHIR_ERRORS.items()}),
                skip_validation=True, tags=["cds-hooks"])
@@ -155,7 +154,7 @@ def patient_view():
 
 @bp.post(f"/cds-services/{cds_hooks.SERVICE_ID}/feedback")
 @spec.validate(json=schemas.Feedback,
-               resp=Response(HTTP_200=schemas.FeedbackStored, HTTP_401=schemas.Problem,
+               resp=schemas.FhirResponse(HTTP_200=schemas.FeedbackStored, HTTP_401=schemas.Problem,
                              HTTP_404=schemas.OperationOutcome, **{
                                  f"HTTP_{k}": v for k, v in FHIR_ERRORS.items()}),
                skip_validation=True, tags=["cds-hooks"])
