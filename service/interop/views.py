@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from service.api import spec
 from service.audit import record_change
@@ -30,9 +30,7 @@ JSON_TYPES = (FHIR_JSON, "application/json")
 # An unescaped + in a query string arrives as a space.
 FORMATS = {"json": FHIR_JSON, FHIR_JSON: FHIR_JSON, "application/fhir json": FHIR_JSON,
            "application/json": "application/json"}
-FHIR_ERRORS = {400: schemas.OperationOutcome, 406: schemas.OperationOutcome,
-               413: schemas.OperationOutcome, 415: schemas.OperationOutcome,
-               422: schemas.OperationOutcome}
+FHIR_ERRORS = {f"HTTP_{code}": schemas.OperationOutcome for code in (400, 406, 413, 415, 422)}
 LINK_SALT = "cds-hooks-result-link"
 
 
@@ -79,6 +77,12 @@ def refused(error: ResponseError):
     return operation_outcome(error.issues, error.status, error.code)
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error):
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return operation_outcome({"body": f"is larger than {limit} bytes"}, 413, "too-long")
+
+
 @bp.errorhandler(Unauthorized)
 def unauthorized(error: Unauthorized):
     response = current_app.json.response({"error": "unauthorized", "detail": str(error)})
@@ -88,7 +92,8 @@ def unauthorized(error: Unauthorized):
 
 
 @bp.get(f"/fhir/Questionnaire/{QUESTIONNAIRE_ID}")
-@spec.validate(resp=schemas.FhirResponse(HTTP_200=schemas.Resource, HTTP_406=schemas.OperationOutcome),
+@spec.validate(resp=schemas.FhirResponse(HTTP_200=schemas.Resource,
+                                         HTTP_406=schemas.OperationOutcome),
                skip_validation=True, tags=["fhir"])
 def get_questionnaire():
     """The intake as a FHIR R4 Questionnaire (its version changes when the questions do)."""
@@ -99,8 +104,7 @@ def get_questionnaire():
 
 @bp.post("/fhir/QuestionnaireResponse/$triage")
 @spec.validate(json=schemas.QuestionnaireResponse,
-               resp=schemas.FhirResponse(HTTP_200=schemas.Bundle, **{f"HTTP_{k}": v
-                                                         for k, v in FHIR_ERRORS.items()}),
+               resp=schemas.FhirResponse(HTTP_200=schemas.Bundle, **FHIR_ERRORS),
                skip_validation=True, tags=["fhir"])
 def triage_response():
     """Triage a QuestionnaireResponse exactly as /api/v1/triage; the outcome as a Bundle."""
@@ -125,8 +129,7 @@ def discovery():
 @bp.post(f"/cds-services/{cds_hooks.SERVICE_ID}")
 @spec.validate(json=schemas.HookRequest,
                resp=schemas.FhirResponse(HTTP_200=schemas.Cards, HTTP_401=schemas.Problem,
-                             HTTP_412=schemas.OperationOutcome, **{
-                                 f"HTTP_{k}": v for k, v in FHIR_ERRORS.items()}),
+                                         HTTP_412=schemas.OperationOutcome, **FHIR_ERRORS),
                skip_validation=True, tags=["cds-hooks"])
 def patient_view():
     """patient-view: one card for the patient's latest prefetched QuestionnaireResponse."""
@@ -154,9 +157,9 @@ def patient_view():
 
 @bp.post(f"/cds-services/{cds_hooks.SERVICE_ID}/feedback")
 @spec.validate(json=schemas.Feedback,
-               resp=schemas.FhirResponse(HTTP_200=schemas.FeedbackStored, HTTP_401=schemas.Problem,
-                             HTTP_404=schemas.OperationOutcome, **{
-                                 f"HTTP_{k}": v for k, v in FHIR_ERRORS.items()}),
+               resp=schemas.FhirResponse(HTTP_200=schemas.FeedbackStored,
+                                         HTTP_401=schemas.Problem,
+                                         HTTP_404=schemas.OperationOutcome, **FHIR_ERRORS),
                skip_validation=True, tags=["cds-hooks"])
 def feedback():
     """Store what the clinician did with each card (accepted or overridden, and why)."""

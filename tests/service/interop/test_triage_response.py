@@ -184,3 +184,12 @@ def test_the_subject_and_the_response_are_carried_into_the_bundle(client, questi
              if e["resource"]["resourceType"] == "RiskAssessment"]
     assert risks and all(r["subject"] == {"reference": "Patient/p-7"} for r in risks)
     assert all(r["basis"] == [{"reference": "QuestionnaireResponse/qr-1"}] for r in risks)
+
+
+def test_an_oversized_body_is_a_413_operation_outcome(app, client):
+    body = b'{"resourceType": "QuestionnaireResponse", "x": "' + b"a" * (1024 * 1024) + b'"}'
+    response = client.post("/fhir/QuestionnaireResponse/$triage", data=body,
+                           content_type="application/fhir+json")
+    assert response.status_code == 413
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+    assert stored_count(app) == 0
