@@ -67,13 +67,16 @@ def _score_item(link_id: str, text: str, items: tuple[str, ...]) -> dict:
     }
 
 
+def _control(code: str, display: str) -> dict:
+    """An itemControl extension: how a renderer should draw the item."""
+    return {"url": f"{EXT}/questionnaire-itemControl",
+            "valueCodeableConcept": {"coding": [
+                {"system": ITEM_CONTROL, "code": code, "display": display}]}}
+
+
 def _help(link_id: str, text: str) -> dict:
-    return {
-        "linkId": f"{link_id}-help", "text": text, "type": "display",
-        "extension": [{"url": f"{EXT}/questionnaire-itemControl",
-                       "valueCodeableConcept": {"coding": [
-                           {"system": ITEM_CONTROL, "code": "help", "display": "Help-Button"}]}}],
-    }
+    return {"linkId": f"{link_id}-help", "text": text, "type": "display",
+            "extension": [_control("help", "Help-Button")]}
 
 
 def _item(question: dict, prefix: str = "") -> dict:
@@ -89,6 +92,8 @@ def _item(question: dict, prefix: str = "") -> dict:
             {"url": f"{EXT}/{name}Value", "valueInteger": question[bound]}
             for name, bound in (("min", "minimum"), ("max", "maximum")) if bound in question]
     elif kind == "choice":
+        # A handful of options, all visible at once, as on the web form.
+        item["extension"] = [_control("radio-button", "Radio Button")]
         item["answerOption"] = [
             {"valueCoding": {"system": code_system(link_id), "code": c["value"],
                              "display": c["label"]}} for c in question["choices"]]
