@@ -58,8 +58,8 @@ def latest_response(request_body: dict) -> dict:
                       and r.get("resourceType") == "QuestionnaireResponse"]
         found = max(candidates, key=lambda r: str(r.get("authored", "")), default=None)
     if not isinstance(found, dict):
-        raise PrefetchMissing(f"prefetch.{PREFETCH_KEY} must hold the patient's latest "
-                              "QuestionnaireResponse; this service does not query FHIR servers")
+        raise PrefetchMissing("must hold the patient's latest QuestionnaireResponse (this "
+                              "service does not query FHIR servers)")
     return found
 
 

@@ -175,7 +175,8 @@ def feedback():
     if unknown:
         raise ResponseError(unknown, 404, "not-found")
     for item, reference in zip(items, references, strict=True):
-        record_change(caller.actor, "cds-feedback", "triage", reference, None,
+        # before={}: the panel lists an entry by what changed, and all of this is new.
+        record_change(caller.actor, "cds-feedback", "triage", reference, {},
                       {"service": cds_hooks.SERVICE_ID, **item.model_dump(mode="json")})
     db.session.commit()
     return current_app.json.response({"stored": len(items)})

@@ -303,3 +303,20 @@ def test_local_testing_without_tokens_is_an_explicit_setting(app, client, answer
     assert client.post(SERVICE, json=body).status_code == 401
     app.config["CDS_HOOKS_INSECURE_NO_AUTH"] = True
     assert client.post(SERVICE, json=body).status_code == 200
+
+
+def test_feedback_shows_in_the_clinician_panels_audit_log(cds_app, client, ehr_key, answers,
+                                                          vignettes):
+    from tests.admin.conftest import add_users, signed_in
+    from tests.admin.helpers import page_text
+
+    ces = next(v for v in vignettes if v["id"] == "ces-saddle-bladder")
+    (card,) = call(client, hook_request(answers(ces["intake"])), ehr_key).get_json()["cards"]
+    body = feedback_body(card["uuid"], "overridden", overrideReason={
+        "userComment": "Seen in clinic this morning"})
+    assert call(client, body, ehr_key, endpoint=f"{SERVICE}/feedback").status_code == 200
+    cds_app.config["WTF_CSRF_ENABLED"] = False
+    add_users(cds_app)
+    page = page_text(signed_in(cds_app, "viewer").get("/admin/auditentry/"))
+    reference = card["summary"].rsplit("(", 1)[1].rstrip(")")
+    assert "cds-feedback" in page and reference in page and "overridden" in page
