@@ -9,14 +9,11 @@ exp, iat, jti) must be present; `aud` must be the endpoint called.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
 from flask import current_app, request
-
-log = logging.getLogger(__name__)
 
 # CDS Hooks requires clients to support ES384 and RS384; the others are as strong.
 ALGORITHMS = ["ES384", "RS384", "ES256", "RS256", "ES512", "RS512", "PS384", "PS256"]
@@ -55,6 +52,12 @@ def load_issuers(raw: str) -> dict[str, dict]:
     if not isinstance(issuers, dict) or not all(
             isinstance(v, dict) and isinstance(v.get("keys"), list) for v in issuers.values()):
         raise ValueError("CDS_HOOKS_JWKS must map each issuer to a JWK Set {\"keys\": [...]}")
+    for issuer, jwks in issuers.items():
+        for jwk in jwks["keys"]:
+            try:
+                jwt.PyJWK(jwk)
+            except (jwt.PyJWTError, TypeError, ValueError, KeyError):
+                raise ValueError(f"CDS_HOOKS_JWKS: a key of {issuer} is not a usable JWK") from None
     return issuers
 
 
@@ -62,10 +65,7 @@ def _keys(jwks: dict, kid: str | None) -> list:
     keys = []
     for jwk in jwks["keys"]:
         if kid is None or jwk.get("kid") == kid:
-            try:
-                keys.append(jwt.PyJWK(jwk).key)
-            except jwt.PyJWTError:
-                log.warning("a configured CDS Hooks key could not be read; skipped")
+            keys.append(jwt.PyJWK(jwk).key)  # each was checked by load_issuers
     return keys
 
 
@@ -98,8 +98,8 @@ def verify(header: str | None) -> Caller:
                 token, key, algorithms=[algorithm], audience=_audiences(), issuer=issuer,
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["iss", "aud", "exp", "iat", "jti"]})
-        except jwt.InvalidSignatureError:
-            continue
+        except (jwt.InvalidSignatureError, jwt.InvalidKeyError, TypeError, ValueError):
+            continue  # not this key; PyJWT raises TypeError for a key of another type than alg
         except jwt.PyJWTError as error:
             raise Unauthorized(f"the token was refused: {error}") from None
         if claims["exp"] - claims["iat"] > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:

@@ -195,6 +195,10 @@ def result_for_clinician(token: str):
     record = db.session.scalar(select(TriageRecord).where(TriageRecord.reference == reference))
     if record is None:
         raise NotFound("No result with this reference is kept any more.")
-    html = render_result(Intake.model_validate(record.intake),
-                         Outcome.model_validate(record.outcome))
+    try:
+        intake = Intake.model_validate(record.intake)
+        outcome = Outcome.model_validate(record.outcome)
+    except ValidationError:  # stored under an older intake model that no longer reads it
+        raise NotFound("This result can no longer be shown; quote its reference.") from None
+    html = render_result(intake, outcome)
     return html, 200, {"Cache-Control": "no-store"}

@@ -240,7 +240,7 @@ def test_bad_feedback_is_refused_and_nothing_stored(cds_app, client, ehr_key, bo
 
 @pytest.mark.parametrize("problem", [
     "no token", "not a JWT", "untrusted issuer", "another key", "wrong audience", "expired",
-    "lives too long", "HS256 shared secret", "unsigned", "no jti"])
+    "lives too long", "HS256 shared secret", "unsigned", "no jti", "RSA key under the EC kid"])
 def test_a_bad_token_is_refused(cds_app, client, ehr_key, answers, intake, problem):
     body = hook_request(answers(intake))
     headers = {}
@@ -259,6 +259,9 @@ def test_a_bad_token_is_refused(cds_app, client, ehr_key, answers, intake, probl
             "unsigned": lambda: jwt.encode(
                 {"iss": ISSUER, "aud": f"http://localhost{SERVICE}"}, None, algorithm="none"),
             "no jti": lambda: token(ehr_key, jti=None),
+            "RSA key under the EC kid": lambda: token(
+                rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                algorithm="RS384"),
         }[problem]()
         headers["Authorization"] = f"Bearer {bearer}"
     response = client.post(SERVICE, json=body, headers=headers)
@@ -292,10 +295,11 @@ def test_issuers_and_the_local_testing_switch_come_from_the_environment(monkeypa
         assert app.config["CDS_HOOKS_INSECURE_NO_AUTH"] is False  # off unless set
     finally:
         close_app(app)
-    monkeypatch.setenv("CDS_HOOKS_JWKS", '{"https://x": "not a key set"}')
-    with pytest.raises(ValueError, match="CDS_HOOKS_JWKS"):
-        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'bad.db'}",
-                    "SECRET_KEY": "t"})
+    for bad in ('{"https://x": "not a key set"}', '{"https://x": {"keys": [{"kty": "EC"}]}}'):
+        monkeypatch.setenv("CDS_HOOKS_JWKS", bad)
+        with pytest.raises(ValueError, match="CDS_HOOKS_JWKS"):
+            create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'bad.db'}",
+                        "SECRET_KEY": "t"})
 
 
 def test_local_testing_without_tokens_is_an_explicit_setting(app, client, answers, intake):
