@@ -10,6 +10,7 @@ from flask import Flask
 from service import security, settings
 from service.errors import register_error_handlers
 from service.extensions import csrf, db
+from service.interop import register_interop
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     register_extensions(app)
     register_blueprints(app)
+    register_interop(app)
     register_error_handlers(app)
     register_commands(app)
     logging.basicConfig(level=logging.INFO)

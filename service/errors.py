@@ -26,7 +26,8 @@ UNAVAILABLE = (
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/healthz", "/openapi.json")
+    return (request.path.startswith(("/api/", "/fhir/", "/cds-services"))
+            or request.path in ("/healthz", "/openapi.json"))
 
 
 def _patient_page() -> bool:

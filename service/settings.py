@@ -63,4 +63,12 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # Behind one reverse proxy (a PaaS router), trust its X-Forwarded-Proto and -For.
         "TRUST_PROXY": os.environ.get("TRUST_PROXY", "") == "1",
+        # CDS Hooks: trusted issuers and their keys (JSON, or @file: issuer -> JWK Set),
+        # extra accepted audiences (the URL clients call, when a proxy rewrites it), how
+        # long a card's link to the result works, and a switch for local testing only.
+        "CDS_HOOKS_JWKS": os.environ.get("CDS_HOOKS_JWKS", ""),
+        "CDS_HOOKS_AUDIENCE": [a.strip() for a in os.environ.get(
+            "CDS_HOOKS_AUDIENCE", "").split(",") if a.strip()],
+        "CDS_HOOKS_LINK_SECONDS": int(os.environ.get("CDS_HOOKS_LINK_SECONDS", "3600")),
+        "CDS_HOOKS_INSECURE_NO_AUTH": os.environ.get("CDS_HOOKS_INSECURE_NO_AUTH", "") == "1",
     }

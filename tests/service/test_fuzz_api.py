@@ -7,6 +7,7 @@ plugin does not load under pytest 9, so its Python API drives Hypothesis here.)
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import func, select
 
 from service.extensions import db
@@ -14,7 +15,19 @@ from service.models import TriageRecord
 
 RELAXED = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 OPERATIONS = [("POST", "/api/v1/triage"), ("GET", "/api/v1/questionnaire"),
-              ("GET", "/api/v1/exercises"), ("GET", "/healthz")]
+              ("GET", "/api/v1/exercises"), ("GET", "/healthz"),
+              ("GET", "/fhir/Questionnaire/sciatica-intake"),
+              ("POST", "/fhir/QuestionnaireResponse/$triage"), ("GET", "/cds-services"),
+              ("POST", "/cds-services/sciatica-triage"),
+              ("POST", "/cds-services/sciatica-triage/feedback")]
+
+
+# A QuestionnaireResponse or a CDS Hooks call can match its documented shape and still be
+# refused: whether its answers fit our Questionnaire (or its card was ours) is not
+# something a JSON schema can say. For these, "schema-valid means accepted" is not checked.
+LOOSE_BODIES = {("POST", "/fhir/QuestionnaireResponse/$triage"),
+                ("POST", "/cds-services/sciatica-triage"),
+                ("POST", "/cds-services/sciatica-triage/feedback")}
 
 
 def operation(app, method, path):
@@ -35,7 +48,8 @@ def test_operation_conforms_to_its_schema(app, method, path):
     @settings(max_examples=200 if method == "POST" else 20, deadline=None,
               suppress_health_check=RELAXED, database=None)
     def run(case):
-        response = case.call_and_validate()
+        excluded = [positive_data_acceptance] if (method, path) in LOOSE_BODIES else []
+        response = case.call_and_validate(excluded_checks=excluded)
         assert response.status_code < 500
 
     run()
