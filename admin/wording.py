@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_admin.model import typefmt
 
 from rules.levels import TRIAGE_LEVELS
+from service.gate_wording import LEVEL_SHORT
 from service.intake import SECTIONS, VOCABULARY, Intake
 from service.outcome import LEVEL_GUIDANCE
 from service.questionnaire import CHOICE_LABELS
@@ -32,9 +33,14 @@ LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: moment}
 DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: moment, bool: yes_no}
 
 
+def level_words(level: str) -> str:
+    """What the patient is told, in a few words: 'A&E now', 'GP today', 'Home care'."""
+    return LEVEL_SHORT.get(level, level)
+
+
 def level_label(level: str) -> str:
-    """E.g. 'emergency: Go to an emergency department now'."""
-    return f"{level}: {LEVEL_WORDS.get(level, level)}"
+    """E.g. 'A&E now: Go to an emergency department now'."""
+    return f"{level_words(level)}: {LEVEL_WORDS.get(level, level)}"
 
 
 def short_name(field: str) -> str:

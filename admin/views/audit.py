@@ -12,8 +12,10 @@ from admin.security import RoleRequired
 from admin.wording import DETAIL_FORMATTERS, LIST_FORMATTERS
 from service.models import AuditEntry
 
-ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version")
-ACTIONS = ("create", "update", "delete", "publish", "restore")
+ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version",
+            "safety_approval")
+ACTIONS = ("create", "update", "delete", "publish", "restore", "publish_refused",
+           "restore_refused", "approve")
 
 
 def _shorten(text: str, limit: int = 80) -> str:
@@ -21,7 +23,19 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _gate_words(after: dict) -> str:
+    """A refusal or an approval in one line: why, and what the gate showed."""
+    parts = list(after.get("refused") or [])
+    parts += [f"{d['answers']}: live: {d['live']}; draft: {d['draft']} ({d['because']})"
+              for d in after.get("downgrades") or []][:3]
+    parts += [f"vignette {v}" for v in after.get("failing_vignettes") or []][:3]
+    parts += [f"“{i['title']}”: “{i['reason']}”" for i in after.get("items") or []][:3]
+    return _shorten("; ".join(parts), 300)
+
+
 def _changes(view, context, model, name):
+    if model.action.endswith("_refused") or model.action == "approve":
+        return _gate_words(model.after or {})
     if model.entity == "ruleset_version":
         after = model.after or {}
         origin = f" (from version {after['restored_from']})" if after.get("restored_from") else ""
