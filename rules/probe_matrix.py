@@ -46,20 +46,33 @@ def leaf_holds(leaf: Leaf, value) -> bool:
 class ProbeMatrix:
     """The facts of many probes, indexed so a condition is answered for all in one go."""
 
-    def __init__(self, facts: list[dict]):
-        self.count = len(facts)
+    def __init__(self, overrides: list[dict], defaults: dict | None = None):
+        """Probe i's facts are `defaults` updated with `overrides[i]`."""
+        self.count = len(overrides)
         self.everyone = (1 << self.count) - 1
         index: dict[str, dict[tuple, int]] = {}
-        for i, probe in enumerate(facts):
+        for i, probe in enumerate(overrides):
             bit = 1 << i
             for name, value in probe.items():
                 values = index.setdefault(name, {})
                 key = (type(value).__name__, value)
                 values[key] = values.get(key, 0) | bit
+        for name, value in (defaults or {}).items():
+            values = index.setdefault(name, {})
+            overridden = 0
+            for mask in values.values():
+                overridden |= mask
+            key = (type(value).__name__, value)
+            values[key] = values.get(key, 0) | (self.everyone & ~overridden)
         # field -> [(value, mask)]: each distinct value once, with the probes holding it
         self._values = {name: [(key[1], mask) for key, mask in values.items()]
                         for name, values in index.items()}
         self._leaves: dict[tuple, int] = {}
+
+    @classmethod
+    def of(cls, probes) -> ProbeMatrix:
+        """The matrix of some rules.probes.Probe (all sharing one set of defaults)."""
+        return cls([p.overrides for p in probes], probes[0].defaults if probes else {})
 
     def leaf_mask(self, leaf: Leaf) -> int:
         """The probes for which `leaf` holds."""

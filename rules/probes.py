@@ -41,11 +41,20 @@ class Baseline:
 
 @dataclass(frozen=True)
 class Probe:
-    """A baseline with zero, one or two risk answers, and the facts the engine reads."""
+    """A baseline with zero, one or two risk answers, and the facts the engine reads.
+
+    The facts are `defaults` (shared by every probe: each yes/no answered no, each choice
+    its first value) with `overrides`, which are all that make this probe different.
+    """
 
     baseline: Baseline
     answers: tuple[Answer, ...]
-    facts: dict = field(compare=False, hash=False)
+    overrides: dict = field(compare=False, hash=False)
+    defaults: dict = field(compare=False, hash=False, repr=False)
+
+    @property
+    def facts(self) -> dict:
+        return {**self.defaults, **self.overrides}
 
 
 # Young and old, early and late in an episode, with and without pain down a leg. Ages
@@ -111,11 +120,11 @@ def risk_answers(vocabulary: Vocabulary, rules: Iterable[Rule]) -> list[Answer]:
     return answers
 
 
-def baseline_facts(vocabulary: Vocabulary, baseline: Baseline) -> dict:
+def default_facts(vocabulary: Vocabulary) -> dict:
     """A flag-free intake's facts: every yes/no answered no, each choice its first value.
 
-    An integer the baseline does not set is left unanswered (as an optional question
-    left blank); the threshold probes give it values.
+    An integer is left unanswered (as an optional question left blank) unless a baseline
+    sets it; the threshold probes give it values.
     """
     facts: dict = {}
     for name, spec in vocabulary.items():
@@ -123,7 +132,6 @@ def baseline_facts(vocabulary: Vocabulary, baseline: Baseline) -> dict:
             facts[name] = False
         elif spec.kind == "choice":
             facts[name] = spec.choices[0]
-    facts.update((k, v) for k, v in baseline.values if k in vocabulary)
     return facts
 
 
@@ -135,23 +143,32 @@ def generate_probes(vocabulary: Vocabulary, rule_sets: Iterable[Iterable[Rule]],
     once. Two answers on one field cannot be given at once, so such pairs are skipped.
     """
     answers = risk_answers(vocabulary, referral_rules(rule_sets))
+    singles = [(a,) for a in answers]
+    pairs = [(a, b) for a, b in combinations(answers, 2) if a.field != b.field]
+    defaults = default_facts(vocabulary)
+    bases = [(baseline, {k: v for k, v in baseline.values if k in vocabulary})
+             for baseline in baselines]
     probes: list[Probe] = []
-    seen: set[tuple] = set()
-    for baseline in baselines:
-        base = baseline_facts(vocabulary, baseline)
-        sets = [()] + [(a,) for a in answers] + [
-            (a, b) for a, b in combinations(answers, 2) if a.field != b.field]
-        for answer_set in sets:
-            if any(base.get(a.field, _MISSING) == a.value
-                   and type(base.get(a.field)) is type(a.value) for a in answer_set):
-                continue  # the baseline already gives this answer: not a new probe
-            facts = {**base, **{a.field: a.value for a in answer_set}}
-            key = tuple(sorted((k, type(v).__name__, v) for k, v in facts.items()))
-            if key in seen:
-                continue
-            seen.add(key)
-            probes.append(Probe(baseline, answer_set, facts))
+    seen: set[frozenset] = set()
+    # Fewest answers first, so a probe two baselines share is named by the simpler one.
+    for answer_sets in ([()], singles, pairs):
+        for baseline, base in bases:
+            for answer_set in answer_sets:
+                if any(_same(base.get(a.field, defaults.get(a.field, _MISSING)), a.value)
+                       for a in answer_set):
+                    continue  # the baseline already gives this answer: not a new probe
+                overrides = {**base, **{a.field: a.value for a in answer_set}}
+                overrides = {k: v for k, v in overrides.items()
+                             if not _same(defaults.get(k, _MISSING), v)}
+                key = frozenset((k, type(v).__name__, v) for k, v in overrides.items())
+                if key not in seen:
+                    seen.add(key)
+                    probes.append(Probe(baseline, answer_set, overrides, defaults))
     return probes
+
+
+def _same(a, b) -> bool:
+    return a == b and type(a) is type(b)
 
 
 _MISSING = object()

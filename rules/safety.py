@@ -46,10 +46,12 @@ class ProbeChange:
 
 @dataclass
 class ProbeComparison:
-    """The probes tried, and every one whose outcome changed."""
+    """The probes tried, every one whose outcome changed, and the draft's referral rules
+    some probe would notice switched off alone."""
 
     count: int
     changes: list[ProbeChange]
+    noticed: set[str]
 
     @property
     def downgrades(self) -> list[ProbeChange]:
@@ -99,37 +101,48 @@ def _causes(i: int, live: Verdicts, draft: Verdicts, changed: dict[str, RuleChan
     return tuple(changed[s] for s in deciding)
 
 
-def compare_probes(live_rules: list[Rule], draft_rules: list[Rule], vocabulary: Vocabulary,
+def compare_probes(live_rules: list[Rule] | None, draft_rules: list[Rule],
+                   vocabulary: Vocabulary,
                    baselines: Iterable[Baseline] = DEFAULT_BASELINES) -> ProbeComparison:
-    """Every probe whose level or routine differs between live and draft, with causes."""
-    probes = generate_probes(vocabulary, (live_rules, draft_rules), baselines)
-    matrix = ProbeMatrix([p.facts for p in probes])
-    live, draft = Verdicts.of(matrix, live_rules), Verdicts.of(matrix, draft_rules)
+    """Every probe whose level or routine differs between live and draft, with causes.
+
+    With nothing live, there is nothing to compare: only `noticed` is worked out.
+    """
+    sides = (draft_rules,) if live_rules is None else (live_rules, draft_rules)
+    probes = generate_probes(vocabulary, sides, baselines)
+    matrix = ProbeMatrix.of(probes)
+    draft = Verdicts.of(matrix, draft_rules)
+    comparison = ProbeComparison(len(probes), [], noticed(draft))
+    if live_rules is None:
+        return comparison
+    live = Verdicts.of(matrix, live_rules)
     changed_mask = differences(live.at_least(), draft.at_least())
     if not changed_mask:
-        return ProbeComparison(len(probes), [])
+        return comparison
     before = {r.slug: r for r in live_rules if isinstance(r.action, Refer)}
     after = {r.slug: r for r in draft_rules if isinstance(r.action, Refer)}
     changed = {slug: rule_change(before.get(slug), after.get(slug))
                for slug in dict.fromkeys([*before, *after])
                if before.get(slug) != after.get(slug)}
-    changes = []
     for i in bits(changed_mask):
         live_verdict, draft_verdict = live.verdict(i), draft.verdict(i)
         causes = _causes(i, live, draft, changed, live_verdict, draft_verdict)
-        changes.append(ProbeChange(probes[i], live_verdict, draft_verdict, causes))
-    return ProbeComparison(len(probes), changes)
+        comparison.changes.append(ProbeChange(probes[i], live_verdict, draft_verdict, causes))
+    return comparison
 
 
-def rules_noticed_by_probes(rules: list[Rule], vocabulary: Vocabulary,
-                            baselines: Iterable[Baseline] = DEFAULT_BASELINES) -> set[str]:
+def noticed(verdicts: Verdicts) -> set[str]:
     """Enabled referral rules whose leaving out alone would downgrade some probe.
 
     Rules fire independently of each other, so leaving one out of the rule set is the
     same as taking it out of every probe's fired set: no re-evaluation is needed.
     """
-    probes = generate_probes(vocabulary, (rules,), baselines)
-    verdicts = Verdicts.of(ProbeMatrix([p.facts for p in probes]), rules)
     full = verdicts.at_least()
     return {slug for slug in verdicts.fires
             if downgrades(full, verdicts.at_least(leave_out=slug))}
+
+
+def rules_noticed_by_probes(rules: list[Rule], vocabulary: Vocabulary,
+                            baselines: Iterable[Baseline] = DEFAULT_BASELINES) -> set[str]:
+    """Enabled referral rules of `rules` some probe would notice switched off alone."""
+    return compare_probes(None, rules, vocabulary, baselines).noticed

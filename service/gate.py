@@ -172,12 +172,14 @@ def run_gate(kb: KnowledgeBase) -> GateReport:
     else:
         report.vignettes = check_vignettes(kb, vignettes)
     live = live_version()
+    live_rules = None if live is None else KnowledgeBase.model_validate(live.snapshot).rules
+    comparison = compare_probes(live_rules, kb.rules, VOCABULARY)
     if live is not None:
         report.live_version = live.version
-        live_kb = KnowledgeBase.model_validate(live.snapshot)
-        report.probes = compare_probes(live_kb.rules, kb.rules, VOCABULARY)
-        report.groups = group_changes(report.probes.changes)
-    report.unprotected = unprotected_rules(kb, vignettes, results=report.vignettes or None)
+        report.probes = comparison
+        report.groups = group_changes(comparison.changes)
+    report.unprotected = unprotected_rules(kb, vignettes, results=report.vignettes or None,
+                                           noticed_by_probes=comparison.noticed)
     items = report.signoff_items
     if items:
         approval = matching_approval(report.draft_hash, report.live_version)

@@ -43,11 +43,14 @@ def rules_noticed_by_vignettes(kb: KnowledgeBase, vignettes: list[dict],
 
 
 def unprotected_rules(kb: KnowledgeBase, vignettes: list[dict], probes: bool = True,
-                      results: list[VignetteResult] | None = None) -> list[Rule]:
+                      results: list[VignetteResult] | None = None,
+                      noticed_by_probes: set[str] | None = None) -> list[Rule]:
     """Enabled referral rules (any level) that no vignette, nor probe, would notice if
-    switched off alone. `probes=False` asks about the vignettes alone."""
+    switched off alone. `probes=False` asks about the vignettes alone; `results` and
+    `noticed_by_probes`, when the caller has them, save working them out again."""
     noticed = rules_noticed_by_vignettes(kb, vignettes, results)
     if probes:
-        noticed |= rules_noticed_by_probes(kb.rules, VOCABULARY)
+        noticed |= (noticed_by_probes if noticed_by_probes is not None
+                    else rules_noticed_by_probes(kb.rules, VOCABULARY))
     return [r for r in kb.rules if r.enabled and isinstance(r.action, Refer)
             and r.slug not in noticed]

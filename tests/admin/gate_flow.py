@@ -39,3 +39,16 @@ def approve_via_page(client, reason: str, version: int | None = None):
     form = find_form(page.get_data(), "Approve")
     reasons = {name: reason for name in form.fields if name.startswith("reason_")}
     return submit(client, page, "Approve", **reasons)
+
+
+def edit_rule_via_page(client, app, slug: str, **values: str | None):
+    """Change draft rule `slug` through its rendered edit form (None unticks a box)."""
+    from service.extensions import db
+    from service.models import Rule
+
+    with app.app_context():
+        pk = db.session.scalar(db.select(Rule.id).where(Rule.slug == slug))
+    page = client.get(f"/admin/rule/edit/?id={pk}")
+    response = submit(client, page, "Save", **values)
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    return response

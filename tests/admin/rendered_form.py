@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 
 @dataclass
@@ -20,11 +21,13 @@ class RenderedForm:
     fields: dict[str, str] = field(default_factory=dict)  # name -> value as rendered
     buttons: list[str] = field(default_factory=list)  # the submit buttons' words
 
-    def filled(self, **values: str) -> dict[str, str]:
-        """The fields with some filled in; a name the form lacks is an error."""
+    def filled(self, **values: str | None) -> dict[str, str]:
+        """The fields with some filled in (None: a box unticked); a name the form lacks
+        is an error."""
         unknown = set(values) - set(self.fields)
         assert not unknown, f"the form has no field {sorted(unknown)}: {sorted(self.fields)}"
-        return {**self.fields, **values}
+        data = {**self.fields, **values}
+        return {k: v for k, v in data.items() if v is not None}
 
 
 class _FormParser(HTMLParser):
@@ -45,7 +48,9 @@ class _FormParser(HTMLParser):
         if self._form is None or "disabled" in a:
             return
         name = a.get("name")
-        if tag == "input" and name:
+        if tag == "input" and a.get("type") == "submit":
+            self._form.buttons.append(a.get("value", "Submit"))  # a named one is not sent
+        elif tag == "input" and name:
             kind = a.get("type", "text")
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
@@ -100,10 +105,12 @@ def find_form(page: str | bytes, button: str) -> RenderedForm:
     return found[0]
 
 
-def submit(client, response, button: str, **values: str):
+def submit(client, response, button: str, **values: str | None):
     """Press `button` on the page `response` rendered, with some fields filled in."""
     form = find_form(response.get_data(), button)
     data = form.filled(**values)
+    # No action, or a relative one, is resolved against the page's own address.
+    url = urljoin(response.request.url, form.action)
     if form.method == "post":
-        return client.post(form.action, data=data)
-    return client.get(form.action, query_string=data)
+        return client.post(url, data=data)
+    return client.get(url.split("?")[0], query_string=data)
