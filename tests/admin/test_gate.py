@@ -19,6 +19,7 @@ from tests.admin.gate_flow import (
     sign_in_via_page,
 )
 from tests.admin.helpers import page_text, versions, words
+from tests.admin.rendered_form import submit
 
 SADDLE = "Cauda equina: numbness around the genitals or back passage"
 SADDLE_ALONE = "numbness around the genitals or back passage alone"
@@ -182,8 +183,29 @@ def test_the_confirmation_lists_what_patients_will_see_change(app, editor, publi
 
 
 def submit_first_step(client) -> str:
-    from tests.admin.rendered_form import submit
-
     response = submit(client, client.get("/admin/publish/"), "Publish the draft", note="x")
     assert response.status_code == 200
     return page_text(response)
+
+
+def test_a_referral_rule_nothing_would_miss_is_reported_and_needs_approval(app, editor,
+                                                                         publisher):
+    three = {"all": [{"field": f, "op": "==", "value": True}
+                     for f in ("fever", "night_pain", "major_trauma")]}
+    form = editor.get("/admin/rule/new/")
+    response = submit(editor, form, "Save", name="Fever, night pain and an accident",
+                      slug="fever_night_trauma", conditions=json.dumps(three),
+                      **{"action-type": "refer", "action-level": "emergency_ambulance",
+                         "action-message": "Call 999 now."}, reason="Three signs together.")
+    assert response.status_code == 302
+    checked = submit(publisher, publisher.get("/admin/publish/"), "Check the draft")
+    page = page_text(checked)
+    unprotected = page.split('<ul class="unprotected">')[1].split("</ul>")[0]
+    assert "Fever, night pain and an accident (Call 999)" in words(unprotected)
+    response = publish_via_page(publisher)
+    assert response.status_code == 409
+    refused = page_text(response)
+    assert "Needs a clinical safety officer's approval" in refused
+    assert 'data-rule="fever_night_trauma"' in refused
+    assert audit(app, "publish_refused")[0].after["unprotected_rules"] == [
+        "Fever, night pain and an accident"]
