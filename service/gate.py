@@ -161,25 +161,10 @@ def matching_approval(draft_hash: str, live: int | None) -> SafetyApproval | Non
 def run_gate(kb: KnowledgeBase) -> GateReport:
     """Check `kb`: vocabulary, static checks, every stored vignette, and the probes
     against the live version; with the safety officer's approval of it, if any."""
-    problems = knowledge_base_problems(kb, VOCABULARY)
-    if problems:  # a rule that does not validate cannot be compiled meaningfully
-        return GateReport(problems=problems)
-    report = GateReport(problems=static_problems(kb, VOCABULARY),  # still run the rest
-                        draft_hash=knowledge_base_hash(kb))
-    vignettes = stored_vignettes()
-    if not vignettes:
-        report.problems.append("there are no test vignettes: nothing proves it safe")
-    else:
-        report.vignettes = check_vignettes(kb, vignettes)
     live = live_version()
-    live_rules = None if live is None else KnowledgeBase.model_validate(live.snapshot).rules
-    comparison = compare_probes(live_rules, kb.rules, VOCABULARY)
-    if live is not None:
-        report.live_version = live.version
-        report.probes = comparison
-        report.groups = group_changes(comparison.changes)
-    report.unprotected = unprotected_rules(kb, vignettes, results=report.vignettes or None,
-                                           noticed_by_probes=comparison.noticed)
+    live_kb = None if live is None else KnowledgeBase.model_validate(live.snapshot)
+    report = evaluate_gate(kb, stored_vignettes(), live_kb,
+                           None if live is None else live.version)
     items = report.signoff_items
     if items:
         approval = matching_approval(report.draft_hash, report.live_version)
@@ -187,6 +172,29 @@ def run_gate(kb: KnowledgeBase) -> GateReport:
         # counts only if it gave a reason for every item needing one now.
         if approval is not None and {i.key for i in items} <= set(approval.reasons):
             report.approval = approval
+    return report
+
+
+def evaluate_gate(kb: KnowledgeBase, vignettes: list[dict], live_kb: KnowledgeBase | None,
+                  live: int | None = None) -> GateReport:
+    """The gate's checks of `kb` against `live_kb`, without the database or approvals."""
+    problems = knowledge_base_problems(kb, VOCABULARY)
+    if problems:  # a rule that does not validate cannot be compiled meaningfully
+        return GateReport(problems=problems)
+    report = GateReport(problems=static_problems(kb, VOCABULARY),  # still run the rest
+                        draft_hash=knowledge_base_hash(kb))
+    if not vignettes:
+        report.problems.append("there are no test vignettes: nothing proves it safe")
+    else:
+        report.vignettes = check_vignettes(kb, vignettes)
+    comparison = compare_probes(None if live_kb is None else live_kb.rules, kb.rules,
+                                VOCABULARY)
+    if live_kb is not None:
+        report.live_version = live
+        report.probes = comparison
+        report.groups = group_changes(comparison.changes)
+    report.unprotected = unprotected_rules(kb, vignettes, results=report.vignettes or None,
+                                           noticed_by_probes=comparison.noticed)
     return report
 
 
