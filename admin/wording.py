@@ -43,6 +43,35 @@ def level_label(level: str) -> str:
     return f"{level_words(level)}: {LEVEL_WORDS.get(level, level)}"
 
 
+RULE_GROUPS = ("Red flag", "Other referral", "Routine")
+
+
+def rule_group(conditions: dict, action: dict) -> str:
+    """Which group a clinician looks for a rule in: red flags, other referrals, routine.
+
+    A red flag refers on a safety question, or refers at "GP today" or more urgently, or
+    holds back the routine; any other referral (STarT Back risk, age) is an other
+    referral; everything else builds the routine.
+    """
+    if action.get("type") != "refer":
+        return "Routine"
+    level = action.get("level", "consultation")
+    urgent = level in TRIAGE_LEVELS and TRIAGE_LEVELS.index(level) <= TRIAGE_LEVELS.index(
+        "consultation_24")
+    if urgent or action.get("withhold_routine") or any(
+            _section(name) == "safety" for name in _fields(conditions)):
+        return "Red flag"
+    return "Other referral"
+
+
+def _fields(tree) -> set[str]:
+    if not isinstance(tree, dict):
+        return set()
+    if "field" in tree:
+        return {tree["field"]}
+    return set().union(*(_fields(c) for c in tree.get("all") or tree.get("any") or []))
+
+
 def short_name(field: str) -> str:
     return field.replace("_", " ")
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from rules.checks import static_problems
 from rules.safety import ProbeChange, ProbeComparison, compare_probes
-from rules.schema import KnowledgeBase, Rule, knowledge_base_problems
+from rules.schema import KnowledgeBase, Refer, Rule, knowledge_base_problems
 from service.extensions import db
 from service.gate_wording import (
     causes_words,
@@ -77,6 +77,7 @@ class GateReport:
     draft_hash: str = ""
     live_version: int | None = None
     approval: SafetyApproval | None = None
+    rule_names: dict[str, str] = field(default_factory=dict)  # referral rules, by slug
 
     @property
     def failures(self) -> list[VignetteResult]:
@@ -182,7 +183,9 @@ def evaluate_gate(kb: KnowledgeBase, vignettes: list[dict], live_kb: KnowledgeBa
     if problems:  # a rule that does not validate cannot be compiled meaningfully
         return GateReport(problems=problems)
     report = GateReport(problems=static_problems(kb, VOCABULARY),  # still run the rest
-                        draft_hash=knowledge_base_hash(kb))
+                        draft_hash=knowledge_base_hash(kb),
+                        rule_names={r.slug: r.name for r in kb.rules
+                                    if isinstance(r.action, Refer)})
     if not vignettes:
         report.problems.append("there are no test vignettes: nothing proves it safe")
     else:

@@ -55,6 +55,17 @@ def _full_changes(view, context, model, name):
                   f"<th>before</th><th>after</th></tr>{rows}</table>")
 
 
+ENTITY_WORDS = {"ruleset_version": "version", "safety_approval": "safety approval"}
+
+
+def _action(view, context, model, name):
+    return model.action.replace("_", " ")
+
+
+def _entity(view, context, model, name):
+    return ENTITY_WORDS.get(model.entity, model.entity.replace("_", " "))
+
+
 class AuditView(RoleRequired, ModelView):
     """Who changed what, when, with before and after. Nobody can edit or delete it."""
 
@@ -70,11 +81,13 @@ class AuditView(RoleRequired, ModelView):
     column_details_list = ("at", "actor", "action", "entity", "entity_key", "changes")
     column_labels = {"at": "When", "actor": "Who", "entity": "What",
                      "entity_key": "Which", "changes": "Change"}
-    column_formatters = {"changes": _changes}
-    column_formatters_detail = {"changes": _full_changes}
+    column_formatters = {"changes": _changes, "action": _action, "entity": _entity}
+    column_formatters_detail = {"changes": _full_changes, "action": _action, "entity": _entity}
     column_filters = (
-        FilterEqual(AuditEntry.entity, "What", options=[(e, e) for e in ENTITIES]),
-        FilterEqual(AuditEntry.action, "Action", options=[(a, a) for a in ACTIONS]),
+        FilterEqual(AuditEntry.entity, "What", options=[
+            (e, ENTITY_WORDS.get(e, e.replace("_", " "))) for e in ENTITIES]),
+        FilterEqual(AuditEntry.action, "Action", options=[(a, a.replace("_", " "))
+                                                          for a in ACTIONS]),
         FilterLike(AuditEntry.actor, "Who"),
         FilterLike(AuditEntry.entity_key, "Which"),
     )

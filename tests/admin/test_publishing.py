@@ -36,7 +36,7 @@ def test_weakening_the_cauda_equina_rules_is_blocked_and_explained(app, editor, 
     row = page.split('data-vignette="ces-saddle-bladder"')[1].split("</tr>")[0]
     assert "A&E now or Call 999" in row  # expected
     assert "GP today" in row  # got
-    assert "ces_both_legs" in row  # fired
+    assert "Possible early cauda equina: symptoms in both legs" in row  # fired
     assert "told “GP today”, expected “A&E now” or “Call 999”" in row
     assert versions(app) == [1]
     assert publisher.get("/healthz").json["ruleset_version"] == 1

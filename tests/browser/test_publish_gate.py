@@ -114,7 +114,7 @@ def test_a_downgrade_needs_a_safety_officer_and_restore_undoes_it(panel, officer
     page.get_by_role("navigation").get_by_role("link", name="Audit log").click()
     log = page.locator("table.model-list tbody")
     expect(log.locator("tr", has_text="approve").first).to_contain_text(OFFICER)
-    expect(log.locator("tr", has_text="publish_refused").first).to_contain_text(SADDLE_ALONE)
+    expect(log.locator("tr", has_text="publish refused").first).to_contain_text(SADDLE_ALONE)
     shot(page, artifacts, "23-audit")
 
     menu(page, "Go live", "Version history")
