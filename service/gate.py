@@ -97,6 +97,8 @@ class GateReport:
         """What needs a safety officer's reason before one person may publish."""
         items = [SignoffItem(g.key, f"Downgrades because {g.because}", g.downgrades)
                  for g in self.downgrade_groups]
+        if self.live_version is None:
+            return items  # the first publish: anything beats every patient failing safe
         items += [SignoffItem(_key(f"unprotected:{r.slug}"),
                               f"Nothing would notice if rule “{r.name}” were switched off: "
                               "no test vignette or safety probe depends on it")
