@@ -62,6 +62,9 @@ def downgrade_rows(page: str) -> list[str]:
 def test_saddle_numbness_rule_switched_off_alone_is_refused_naming_probe_and_rule(
         app, editor, publisher):
     edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
+    before_pressing = page_text(publisher.get("/admin/publish/"))
+    assert f"Because rule “{SADDLE}” switched off" in before_pressing
+    assert audit(app, "publish_refused") == []  # looking is not an attempt
     response = publish_via_page(publisher, "switch off saddle numbness")
     assert response.status_code == 409
     page = page_text(response)
