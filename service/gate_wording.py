@@ -24,7 +24,7 @@ YES_PHRASES = {
     "bladder_bowel_change": "a new bladder or bowel problem",
     "sexual_dysfunction": "new loss of sexual function",
     "fever": "fever or night sweats",
-    "iv_drug_use": "injects drugs",
+    "iv_drug_use": "injecting drugs",
     "immunosuppressed": "a weakened immune system",
     "recent_infection": "a recent infection, spinal surgery or spinal injection",
     "cancer_history": "cancer in the past",
