@@ -19,7 +19,7 @@ from tests.admin.gate_flow import (
     sign_in_via_page,
 )
 from tests.admin.helpers import page_text, versions, words
-from tests.admin.rendered_form import submit
+from tests.admin.rendered_form import find_form, submit
 
 SADDLE = "Cauda equina: numbness around the genitals or back passage"
 SADDLE_ALONE = "numbness around the genitals or back passage alone"
@@ -212,3 +212,19 @@ def test_a_referral_rule_nothing_would_miss_is_reported_and_needs_approval(app, 
     assert 'data-rule="fever_night_trauma"' in refused
     assert audit(app, "publish_refused")[0].after["unprotected_rules"] == [
         "Fever, night pain and an accident"]
+
+
+def test_approving_a_draft_that_changed_since_the_page_was_read_is_refused(app, editor,
+                                                                           officer):
+    edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
+    page = officer.get("/admin/publish/approve/")  # the officer reads the draft ...
+    edit_rule_via_page(editor, app, "ces_bladder_bowel_change", enabled=None)  # ... it changes
+    form = find_form(page.get_data(), "Approve")
+    reasons = {name: "Read carefully and accepted." for name in form.fields
+               if name.startswith("reason_")}
+    response = submit(officer, page, "Approve", **reasons)
+    assert response.status_code == 409
+    assert "the draft changed after you reviewed it" in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SafetyApproval.id))) == 0
+    assert audit(app, "approve") == []
