@@ -6,7 +6,7 @@ the engine takes seconds per side for 200 rules (ENGINE_NOTES.md), so a conditio
 evaluated for all probes together: a leaf's answer is the OR of the probes holding each
 value it accepts, `all` is AND and `any` is OR, each an operation on a Python integer
 used as a bit set. The semantics are the engine's (a missing field makes every
-comparison false); tests/rules/test_probe_matrix.py holds it to the engine and to the
+comparison false); tests/rules/test_probes.py holds it to the engine and to the
 plain-Python reference on every probe.
 """
 
