@@ -228,3 +228,17 @@ def test_approving_a_draft_that_changed_since_the_page_was_read_is_refused(app, 
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(SafetyApproval.id))) == 0
     assert audit(app, "approve") == []
+
+
+def test_publish_now_publishes_only_the_draft_that_was_confirmed(app, editor, publisher):
+    edit_rule_via_page(editor, app, "thoracic_pain", **{"action-level": "consultation_24"})
+    confirm = submit(publisher, publisher.get("/admin/publish/"), "Publish the draft",
+                     note="upper back pain: same day")
+    assert confirm.status_code == 200
+    # Between reading the confirmation and pressing the button, someone switches off a
+    # red flag: what was confirmed is no longer what would go live.
+    edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
+    response = submit(publisher, confirm, "Publish now")
+    assert response.status_code == 409
+    assert "the draft changed after it was reviewed" in page_text(response)
+    assert versions(app) == [1]
