@@ -18,6 +18,10 @@ depends_on = None
 
 
 def upgrade():
+    # A database made by create_all before migrations existed is stamped at 0001 but may
+    # already hold this table (service.database.upgrade_schema): adopt it as it is.
+    if sa.inspect(op.get_bind()).has_table('safetyapproval'):
+        return
     op.create_table('safetyapproval',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('draft_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
