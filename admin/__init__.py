@@ -17,10 +17,12 @@ def init_app(app: Flask) -> None:
     """Attach the clinician panel to `app`."""
     from admin import cli
     from admin.security import init_login, limit_sign_in
+    from admin.wording import level_words
 
     init_login(app)
     app.register_blueprint(panel)
     app.context_processor(_template_helpers)
+    app.add_template_filter(level_words)
     build_admin().init_app(app)
     limit_sign_in(app)
     cli.register(app)

@@ -71,3 +71,37 @@ def diff_knowledge_bases(old: dict, new: dict) -> list[ItemChange]:
             change = "added" if a is None else "removed" if b is None else "changed"
             changes.append(ItemChange(kind, slug, change, _title(b or a), field_changes(a, b)))
     return changes
+
+
+def _message(action) -> str | None:
+    return action.get("message") if isinstance(action, dict) else None
+
+
+def patient_visible_changes(old: dict, new: dict) -> list[str]:
+    """Changes patients will read, in words: exercises, advice, and each rule's words.
+
+    What rules decide (levels, who gets a routine) is shown by the safety probes; this
+    lists the text and doses that change.
+    """
+    lines = []
+    for item in diff_knowledge_bases(old, new):
+        label = f"{item.kind.capitalize()} “{item.title}”"
+        if item.change != "changed":
+            lines.append(f"{label} {'is new' if item.change == 'added' else 'is removed'}")
+            continue
+        for f in item.fields:
+            if item.kind == "rule" and f.name == "reason":
+                lines.append(f"{label}: the reason patients read changes to “{f.after}”")
+            elif item.kind == "rule" and f.name == "action":
+                before = _message(_find(old, item.slug).get("action"))
+                after = _message(_find(new, item.slug).get("action"))
+                if before != after:
+                    lines.append(f"{label}: what patients are told to do changes to "
+                                 f"“{after}”")
+            elif item.kind != "rule" and f.name != "display_order":
+                lines.append(f"{label}: {f.name.replace('_', ' ')} {f.before} → {f.after}")
+    return lines
+
+
+def _find(snapshot: dict, slug: str) -> dict:
+    return next((r for r in snapshot.get("rules", []) if r["slug"] == slug), {})

@@ -10,10 +10,22 @@ from sqlmodel import Field, SQLModel
 
 from service.models import utcnow
 
-ROLES: tuple[str, ...] = ("viewer", "editor", "publisher")  # each can do what the last can
+ROLES: tuple[str, ...] = ("viewer", "editor", "safety_officer", "publisher")
+# What each role may do, as the roles whose doors it opens. The clinical safety officer
+# (NHS DCB0129) sits beside the publisher, not above or below: an editor who may also
+# approve a draft that makes some answer less urgent, and who may not publish. So an
+# approval and the publish it allows are always two people, whoever holds which account.
+ROLE_INCLUDES: dict[str, frozenset[str]] = {
+    "viewer": frozenset({"viewer"}),
+    "editor": frozenset({"viewer", "editor"}),
+    "safety_officer": frozenset({"viewer", "editor", "safety_officer"}),
+    "publisher": frozenset({"viewer", "editor", "publisher"}),
+}
 ROLE_MEANINGS = {
     "viewer": "reads everything, tries intakes, changes nothing",
     "editor": "also changes the draft rules, exercises, advice and test vignettes",
+    "safety_officer": "clinical safety officer: an editor who also approves, with a reason, "
+                      "a draft that makes any answer less urgent; cannot publish",
     "publisher": "also publishes, restores old versions and manages accounts",
 }
 
@@ -56,7 +68,7 @@ class User(SQLModel, table=True):
 
     def has_role(self, role: str) -> bool:
         """Whether this user may do what `role` may."""
-        return self.active and self.role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
+        return self.active and role in ROLE_INCLUDES.get(self.role, ())
 
     def __str__(self) -> str:
         return self.email

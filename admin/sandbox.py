@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from rules.levels import urgency
 from rules.schema import KnowledgeBase, knowledge_base_problems
+from service.gate_wording import LEVEL_SHORT
 from service.intake import VOCABULARY, Intake
 from service.knowledge import draft_knowledge_base
 from service.models import TriageRecord
@@ -53,7 +54,8 @@ def outcome_differences(now: Outcome, draft: Outcome) -> list[str]:
     """What the draft would tell this person differently from now, in short sentences."""
     changes = []
     if now.triage_level != draft.triage_level:
-        changes.append(f"triage level: {now.triage_level} → {draft.triage_level}")
+        changes.append(f"told: {LEVEL_SHORT[now.triage_level]} → "
+                       f"{LEVEL_SHORT[draft.triage_level]}")
     if (now.routine is None) != (draft.routine is None):
         changes.append("a routine is given" if draft.routine else "no routine any more")
     before = {e.slug: e for e in (now.routine.exercises if now.routine else [])}

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_admin.model import typefmt
 
 from rules.levels import TRIAGE_LEVELS
+from service.gate_wording import LEVEL_SHORT
 from service.intake import SECTIONS, VOCABULARY, Intake
 from service.outcome import LEVEL_GUIDANCE
 from service.questionnaire import CHOICE_LABELS
@@ -32,9 +33,43 @@ LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: moment}
 DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: moment, bool: yes_no}
 
 
+def level_words(level: str) -> str:
+    """What the patient is told, in a few words: 'A&E now', 'GP today', 'Home care'."""
+    return LEVEL_SHORT.get(level, level)
+
+
 def level_label(level: str) -> str:
-    """E.g. 'emergency: Go to an emergency department now'."""
-    return f"{level}: {LEVEL_WORDS.get(level, level)}"
+    """E.g. 'A&E now: Go to an emergency department now'."""
+    return f"{level_words(level)}: {LEVEL_WORDS.get(level, level)}"
+
+
+RULE_GROUPS = ("Red flag", "Other referral", "Routine")
+
+
+def rule_group(conditions: dict, action: dict) -> str:
+    """Which group a clinician looks for a rule in: red flags, other referrals, routine.
+
+    A red flag refers on a safety question, or refers at "GP today" or more urgently, or
+    holds back the routine; any other referral (STarT Back risk, age) is an other
+    referral; everything else builds the routine.
+    """
+    if action.get("type") != "refer":
+        return "Routine"
+    level = action.get("level", "consultation")
+    urgent = level in TRIAGE_LEVELS and TRIAGE_LEVELS.index(level) <= TRIAGE_LEVELS.index(
+        "consultation_24")
+    if urgent or action.get("withhold_routine") or any(
+            _section(name) == "safety" for name in _fields(conditions)):
+        return "Red flag"
+    return "Other referral"
+
+
+def _fields(tree) -> set[str]:
+    if not isinstance(tree, dict):
+        return set()
+    if "field" in tree:
+        return {tree["field"]}
+    return set().union(*(_fields(c) for c in tree.get("all") or tree.get("any") or []))
 
 
 def short_name(field: str) -> str:

@@ -124,3 +124,19 @@ class AuditEntry(SQLModel, table=True):
     entity_key: str = Field(default="", max_length=80)
     before: dict | None = Field(default=None, sa_column=Column(JSON))
     after: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class SafetyApproval(SQLModel, table=True):
+    """A clinical safety officer's sign-off of one exact draft against one live version.
+
+    `draft_hash` is the hash of the knowledge base approved; any change to the draft
+    changes the hash, so the approval no longer matches it: it is void.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_hash: str = Field(index=True, max_length=64)
+    live_version: int | None = None  # the version the downgrades were measured against
+    reasons: dict = _json(dict)  # sign-off item key -> the officer's written reason
+    items: list = _json(list)  # what was shown and approved, in words
+    approved_by: str = Field(max_length=255)
+    approved_at: datetime = _when()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from rules.schema import KnowledgeBase
+from service.gate_wording import LEVEL_SHORT
 from service.intake import Intake
 from service.outcome import Outcome
 
@@ -30,7 +31,9 @@ def expectation_problems(expect: dict, outcome: Outcome) -> list[str]:
     problems = []
     levels = expect.get("levels")
     if levels and outcome.triage_level not in levels:
-        problems.append(f"level {outcome.triage_level}, expected one of {', '.join(levels)}")
+        expected = " or ".join(f"“{LEVEL_SHORT.get(lv, lv)}”" for lv in levels)
+        problems.append(f"told “{LEVEL_SHORT.get(outcome.triage_level)}”, expected "
+                        f"{expected}")
     routine = outcome.routine
     if "routine" in expect and expect["routine"] != (routine is not None):
         problems.append("a routine was given" if routine else "no routine was given")

@@ -12,8 +12,10 @@ from admin.security import RoleRequired
 from admin.wording import DETAIL_FORMATTERS, LIST_FORMATTERS
 from service.models import AuditEntry
 
-ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version")
-ACTIONS = ("create", "update", "delete", "publish", "restore")
+ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version",
+            "safety_approval")
+ACTIONS = ("create", "update", "delete", "publish", "restore", "publish_refused",
+           "restore_refused", "approve")
 
 
 def _shorten(text: str, limit: int = 80) -> str:
@@ -21,7 +23,19 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _gate_words(after: dict) -> str:
+    """A refusal or an approval in one line: why, and what the gate showed."""
+    parts = list(after.get("refused") or [])
+    parts += [f"{d['answers']}: live: {d['live']}; draft: {d['draft']} ({d['because']})"
+              for d in after.get("downgrades") or []][:3]
+    parts += [f"vignette {v}" for v in after.get("failing_vignettes") or []][:3]
+    parts += [f"“{i['title']}”: “{i['reason']}”" for i in after.get("items") or []][:3]
+    return _shorten("; ".join(parts), 300)
+
+
 def _changes(view, context, model, name):
+    if model.action.endswith("_refused") or model.action == "approve":
+        return _gate_words(model.after or {})
     if model.entity == "ruleset_version":
         after = model.after or {}
         origin = f" (from version {after['restored_from']})" if after.get("restored_from") else ""
@@ -41,6 +55,17 @@ def _full_changes(view, context, model, name):
                   f"<th>before</th><th>after</th></tr>{rows}</table>")
 
 
+ENTITY_WORDS = {"ruleset_version": "version", "safety_approval": "safety approval"}
+
+
+def _action(view, context, model, name):
+    return model.action.replace("_", " ")
+
+
+def _entity(view, context, model, name):
+    return ENTITY_WORDS.get(model.entity, model.entity.replace("_", " "))
+
+
 class AuditView(RoleRequired, ModelView):
     """Who changed what, when, with before and after. Nobody can edit or delete it."""
 
@@ -56,11 +81,13 @@ class AuditView(RoleRequired, ModelView):
     column_details_list = ("at", "actor", "action", "entity", "entity_key", "changes")
     column_labels = {"at": "When", "actor": "Who", "entity": "What",
                      "entity_key": "Which", "changes": "Change"}
-    column_formatters = {"changes": _changes}
-    column_formatters_detail = {"changes": _full_changes}
+    column_formatters = {"changes": _changes, "action": _action, "entity": _entity}
+    column_formatters_detail = {"changes": _full_changes, "action": _action, "entity": _entity}
     column_filters = (
-        FilterEqual(AuditEntry.entity, "What", options=[(e, e) for e in ENTITIES]),
-        FilterEqual(AuditEntry.action, "Action", options=[(a, a) for a in ACTIONS]),
+        FilterEqual(AuditEntry.entity, "What", options=[
+            (e, ENTITY_WORDS.get(e, e.replace("_", " "))) for e in ENTITIES]),
+        FilterEqual(AuditEntry.action, "Action", options=[(a, a.replace("_", " "))
+                                                          for a in ACTIONS]),
         FilterLike(AuditEntry.actor, "Who"),
         FilterLike(AuditEntry.entity_key, "Which"),
     )

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from admin.forms import pydantic_messages
 from admin.rule_form import ActionField, ConditionsField
 from admin.views.base import PanelModelView, Problem
-from admin.wording import describe_action, describe_condition, vocabulary_document
+from admin.wording import (
+    RULE_GROUPS,
+    describe_action,
+    describe_condition,
+    level_words,
+    rule_group,
+    vocabulary_document,
+)
 from rules import schema
 from rules.checks import rule_static_problems
 from service.extensions import db
@@ -28,10 +35,16 @@ def _conditions(view, context, model, name):
 def _action(view, context, model, name):
     action = model.action or {}
     if action.get("type") == "refer":  # short in the list; the details page has it in full
-        level = escape(action.get("level", ""))
+        level = action.get("level", "")
         held = " (no routine)" if action.get("withhold_routine") else ""
-        return Markup(f'Refer: <span class="level level-{level}">{level}</span>{held}')
+        return Markup(f'Refer: <span class="level level-{escape(level)}">'
+                      f'{escape(level_words(level))}</span>{held}')
     return describe_action(action)
+
+
+def _group(view, context, model, name):
+    return Markup(f'<span class="rule-group">'
+                  f'{escape(rule_group(model.conditions or {}, model.action or {}))}</span>')
 
 
 def _action_in_full(view, context, model, name):
@@ -44,14 +57,15 @@ class RuleView(PanelModelView):
     draft_banner = True
     entity = "rule"
     audit_fields = (*RULE_FIELDS, "display_order")
-    column_list = ("display_order", "enabled", "name", "slug", "conditions", "action")
+    column_list = ("group", "display_order", "enabled", "name", "slug", "conditions",
+                   "action")
     column_details_list = (*audit_fields, "updated_at", "updated_by")
-    column_labels = {"display_order": "#", "slug": "Short id", "conditions": "When",
-                     "action": "Then",
+    column_labels = {"group": "Kind", "display_order": "#", "slug": "Short id",
+                     "conditions": "When", "action": "Then",
                      "reason": "Reason shown to the patient",
                      "rationale": "Rationale (for clinicians)", "updated_at": "Changed",
                      "updated_by": "By"}
-    column_formatters = {"conditions": _conditions, "action": _action}
+    column_formatters = {"conditions": _conditions, "action": _action, "group": _group}
     column_formatters_detail = {"conditions": _conditions, "action": _action_in_full}
     column_searchable_list = ("slug", "name", "reason")
     column_sortable_list = ("display_order", "enabled", "name", "slug")
@@ -74,6 +88,22 @@ class RuleView(PanelModelView):
     }
     form_widget_args = {"reason": {"rows": 3}, "rationale": {"rows": 3},
                         "source": {"rows": 2}}
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        """Unless a column is sorted on, list red flags, then other referrals, then the
+        routine, each in its own order: the groups a clinician looks for."""
+        if sort_column is not None or not execute:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute,
+                                    page_size)
+        count, rows = super().get_list(None, None, False, search, filters, True, 0)
+        rows = sorted(rows, key=lambda r: (
+            RULE_GROUPS.index(rule_group(r.conditions or {}, r.action or {})),
+            r.display_order, r.id))
+        size = self.page_size if page_size is None else page_size
+        if size:
+            rows = rows[(page or 0) * size:((page or 0) + 1) * size]
+        return count, rows
 
     @property
     def extra_js(self):

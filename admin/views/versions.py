@@ -8,9 +8,9 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import EndpointLinkRowAction
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import fields, validators
+from wtforms import fields, validators, widgets
 
-from admin.diff import diff_knowledge_bases
+from admin.diff import diff_knowledge_bases, patient_visible_changes
 from admin.draft import reset_draft
 from admin.forms import AdminForm
 from admin.security import RoleRequired, actor
@@ -18,13 +18,19 @@ from admin.views.publishing import active_version
 from admin.wording import LIST_FORMATTERS
 from rules.schema import KnowledgeBase
 from service.extensions import db
+from service.gate import run_gate
 from service.models import RulesetVersion
-from service.publishing import restore
+from service.publishing import PublishResult, record_refusal, refusals, restore
 from service.ruleset import active_ruleset
 
 
 class RestoreForm(AdminForm):
-    version = fields.IntegerField(validators=[validators.InputRequired()])
+    # Hidden, so form.hidden_tag() renders it: the page must send which version it shows.
+    version = fields.IntegerField(validators=[validators.InputRequired()],
+                                  widget=widgets.HiddenInput())
+    # Set by the confirmation page: the snapshot reviewed there, and that it was confirmed.
+    draft = fields.HiddenField()
+    confirmed = fields.HiddenField()
 
 
 def _contents(view, context, model, name):
@@ -73,31 +79,50 @@ class VersionView(RoleRequired, ModelView):
         a = _version(request.args.get("a", type=int, default=b.version - 1))
         return self._diff_page(a, b)
 
-    def _diff_page(self, a, b, report=None, status: int = 200):
+    def _diff_page(self, a, b, report=None, status: int = 200, refused=None):
         changes = diff_knowledge_bases(a.snapshot if a else {}, b.snapshot)
         numbers = db.session.scalars(select(RulesetVersion.version)
                                      .order_by(RulesetVersion.version.desc())).all()
+        form = RestoreForm(formdata=None, version=b.version)
         return self.render("panel/version_diff.html", a=a, b=b, changes=changes,
                            numbers=numbers, live=active_version(), report=report,
-                           form=RestoreForm(version=b.version)), status
+                           form=form, refused=refused or []), status
 
     @expose("/restore/", methods=("POST",))
     def restore_view(self):
-        """Publish an old version again, through the gate, and reset the draft to it."""
+        """Step 1 runs the gate and asks to confirm; step 2 restores, and resets the draft."""
         form = RestoreForm()
         if not form.validate_on_submit():
             abort(400)
         old = _version(form.version.data)
         if old is None:
             abort(404)
-        result = restore(actor(), old.version)
+        if form.confirmed.data != "yes":
+            kb = KnowledgeBase.model_validate(old.snapshot)
+            report = run_gate(kb)
+            why = refusals(report, actor(), None)
+            if why:
+                record_refusal(actor(), report, why, f"restore version {old.version}",
+                               restored_from=old.version)
+                return self._refused(old, PublishResult(report, refusals=why))
+            live = active_version()
+            form.draft.data, form.confirmed.data = report.draft_hash, "yes"
+            return self.render(
+                "panel/confirm_publish.html", report=report, form=form, live=live,
+                action=url_for(".restore_view"), subject=f"version {old.version} again",
+                content=patient_visible_changes(live.snapshot if live else {}, old.snapshot))
+        result = restore(actor(), old.version, expected_hash=form.draft.data or "")
         if result.version is None:
-            flash(f"Version {old.version} was not restored: it fails today's safety checks "
-                  "below.", "error")
-            return self._diff_page(_version(old.version - 1), old, result.report, status=409)
+            return self._refused(old, result)
         changed = reset_draft(KnowledgeBase.model_validate(old.snapshot), actor())
         db.session.commit()
         active_ruleset().expire()
         flash(f"Version {old.version} is live again as version {result.version}. The draft "
               f"was reset to match it ({changed} items changed).", "success")
         return redirect(url_for(".index_view"))
+
+    def _refused(self, old: RulesetVersion, result: PublishResult):
+        flash(f"Version {old.version} was not restored: it fails today's safety checks "
+              "below. Patients still get the current version.", "error")
+        return self._diff_page(_version(old.version - 1), old, result.report, status=409,
+                               refused=result.refusals)

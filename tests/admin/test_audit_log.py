@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.extensions import db
 from service.models import AuditEntry
+from tests.admin.gate_flow import publish_via_page
 from tests.admin.helpers import page_text, save_exercise, save_rule, words
 
 
@@ -14,8 +15,9 @@ def entries(app) -> list[AuditEntry]:
 
 def make_changes(app, editor, publisher):
     save_exercise(editor, app, "hamstring_stretch", hold_seconds="45")
-    save_rule(editor, app, "thoracic_pain", enabled="")
-    publisher.post("/admin/publish/publish/", data={"note": "longer hamstring hold"})
+    # More urgent, not less: it publishes without a safety officer.
+    save_rule(editor, app, "thoracic_pain", **{"action-level": "consultation_24"})
+    assert publish_via_page(publisher, "longer hamstring hold").status_code == 302
 
 
 def test_changes_and_publishes_are_listed_with_before_and_after(app, editor, publisher,
@@ -23,9 +25,9 @@ def test_changes_and_publishes_are_listed_with_before_and_after(app, editor, pub
     make_changes(app, editor, publisher)
     page = words(page_text(viewer.get("/admin/auditentry/")))
     assert "editor@example.org update exercise hamstring_stretch hold_seconds: 30 → 45" in page
-    assert "editor@example.org update rule thoracic_pain enabled: yes → no" in page
-    assert "publisher@example.org publish ruleset_version 2 version 2: longer hamstring hold" \
+    assert "editor@example.org update rule thoracic_pain action: Refer: GP within 2 weeks" \
         in page
+    assert "publisher@example.org publish version 2 version 2: longer hamstring hold" in page
 
 
 def test_the_log_filters_by_entity_actor_and_action(app, editor, publisher, viewer):

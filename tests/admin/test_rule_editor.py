@@ -138,4 +138,4 @@ def test_the_vocabulary_is_the_intake_model_s_own(viewer):
 def test_the_list_reads_as_words(viewer):
     page = viewer.get("/admin/rule/").get_data(as_text=True)
     assert "saddle numbness is yes" in page
-    assert 'Refer: <span class="level level-emergency">emergency</span>' in page
+    assert 'Refer: <span class="level level-emergency">A&amp;E now</span>' in page

@@ -59,7 +59,7 @@ def test_what_if_counts_whose_level_would_change(app, client, editor, viewer):
         child = db.session.scalar(db.select(TriageRecord.reference).where(
             TriageRecord.triage_level == "consultation"))
     row = page.split(child)[1].split("</tr>")[0]
-    assert "<td>consultation</td><td>self_care</td>" in row
+    assert "<td>GP within 2 weeks</td><td>Home care</td>" in row
 
 
 def test_what_if_replays_only_the_latest(app, client, viewer):
@@ -78,5 +78,5 @@ def test_try_it_sums_up_what_the_draft_changes_for_this_person(app, editor, view
     assert "Hamstring stretch (lying down, with a towel): hold seconds 30 → 45" in try_it(
         viewer, INTAKES["hamstrings"])
     child = try_it(viewer, INTAKES["child"])
-    assert "triage level: consultation → self_care" in child
+    assert "told: GP within 2 weeks → Home care" in child
     assert "rule no longer fires: child_under_16" in child

@@ -92,4 +92,4 @@ def test_a_new_vignette_joins_the_gate(app, editor, publisher):
     assert response.status_code == 302
     page = page_text(publisher.post("/admin/publish/check/"))
     assert 'data-vignette="young-child"' in page
-    assert "level consultation, expected one of emergency" in page
+    assert "told “GP within 2 weeks”, expected “A&E now”" in page

@@ -22,5 +22,5 @@ def test_the_vignette_checker_catches_a_wrong_answer(client, vignettes):
     routine_case = next(v for v in vignettes if v["id"] == "piriformis")
     routine_body = client.post("/api/v1/triage", json=routine_case["intake"]).get_json()
     problems = expectation_problems(ces["expect"], Outcome.model_validate(routine_body))
-    assert any("level self_care" in p for p in problems)
+    assert any("told “Home care”" in p for p in problems)
     assert "a routine was given" in problems
