@@ -17,7 +17,7 @@ from admin.models import User
 from service.extensions import db
 from tests.admin.conftest import FAST_HASH, PASSWORD
 from tests.admin.helpers import page_text
-from tests.admin.posted_as_rendered import rendered_form, rendered_forms
+from tests.admin.rendered_form import find_form, rendered_forms
 
 ROUNDS = 6
 FIRST, SECOND = "first.publisher@example.org", "second.publisher@example.org"
@@ -49,9 +49,8 @@ def two_publishers(app):
         for n, email in enumerate((FIRST, SECOND)):
             client = app.test_client()
             client.environ_base["REMOTE_ADDR"] = f"10.0.{next(rounds)}.{n + 1}"
-            login = rendered_form(client.get("/admin/login/").get_data(as_text=True),
-                                  "email")
-            login["email"], login["password"] = email, PASSWORD
+            login = find_form(client.get("/admin/login/").get_data(), "Sign in").filled(
+                email=email, password=PASSWORD)
             assert client.post("/admin/login/", data=login).status_code == 302
             clients[email] = client
         return clients, ids
@@ -61,22 +60,17 @@ def two_publishers(app):
 def edit_request(client, pk: int, **changes) -> tuple[str, dict]:
     """The edit form of account `pk` as rendered, with `changes` made by the person."""
     url = f"/admin/user/edit/?id={pk}"
-    form = rendered_form(client.get(url).get_data(as_text=True), "role")
-    assert set(form) >= {"email", "role", "csrf_token"}
-    for name, value in changes.items():
-        if value is None:
-            form.pop(name, None)  # an unticked box is not sent
-        else:
-            form[name] = value
-    return url, form
+    forms = [f for f in rendered_forms(client.get(url).get_data()) if "role" in f.fields]
+    assert len(forms) == 1 and set(forms[0].fields) >= {"email", "role", "csrf_token"}
+    return url, forms[0].filled(**changes)  # None: an unticked box, not sent
 
 
 def delete_request(client, pk: int) -> tuple[str, dict]:
     """The delete button of account `pk` on the accounts list, as rendered."""
     page = client.get("/admin/user/").get_data(as_text=True)
-    for action, form in rendered_forms(page):
-        if action.endswith("/delete/") and form.get("id") == str(pk):
-            return action, form
+    for form in rendered_forms(page):
+        if form.action.endswith("/delete/") and form.fields.get("id") == str(pk):
+            return form.action, form.filled()
     raise AssertionError(f"no delete button for account {pk}")
 
 
