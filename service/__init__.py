@@ -63,9 +63,11 @@ def register_blueprints(app: Flask) -> None:
     from service.api import bp as api
     from service.api import spec
     from service.pages import bp as pages
+    from service.result_pages import bp as results
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(results)
     spec.register(app)
     admin.init_app(app)
 

@@ -99,6 +99,9 @@ class TriageRecord(SQLModel, table=True):
     outcome: dict = _json(dict)
     triage_level: str = Field(index=True, max_length=30)
     ruleset_version: int | None = None
+    # SHA-256 (hex) of the secret in the patient's result address; the secret itself is
+    # never stored. None for records made without an address (the JSON API).
+    access_hash: str | None = Field(default=None, max_length=64)
 
 
 class Vignette(SQLModel, table=True):
