@@ -49,7 +49,8 @@ class PublishResult:
 
 def stored_vignettes() -> list[dict]:
     rows = db.session.scalars(select(Vignette).order_by(Vignette.id))
-    return [{"slug": v.slug, "intake": v.intake, "expect": v.expect} for v in rows]
+    return [{"slug": v.slug, "intake": v.intake, "expect": v.expect, "checkins": v.checkins}
+            for v in rows]
 
 
 def run_gate(kb: KnowledgeBase) -> GateReport:

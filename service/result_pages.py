@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, current_app, make_response, render_template
+from flask import Blueprint, current_app, make_response, render_template, url_for
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -60,6 +60,8 @@ def render_result(intake: Intake | None, outcome: Outcome, template: str = "pati
     lead, more = result_view.split_advice(outcome.routine.advice if outcome.routine else [])
     links = ({view: result_url(outcome.id, token, view) for view in ("result", "handout", "doctor")}
              if token else {})
+    if token and outcome.routine is not None:  # a routine to follow: weekly check-ins
+        links["progress"] = url_for("followup.progress", reference=outcome.id, token=token)
     return render_template(
         template,
         outcome=outcome,

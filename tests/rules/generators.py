@@ -6,7 +6,8 @@ import random
 
 from rules.schema import Rule
 from rules.vocabulary import FieldSpec, Vocabulary
-from service.intake import VOCABULARY, Intake, intake_facts
+from service.followup.facts import CheckinFacts
+from service.intake import INTAKE_VOCABULARY, VOCABULARY, Intake, intake_facts
 
 
 def random_value(spec: FieldSpec, rng: random.Random):
@@ -62,7 +63,7 @@ def random_intake(rng: random.Random) -> Intake:
         "leg_pain": rng.choice(["none", "above_knee", "below_knee", "both_legs"]),
         "leg_weakness": rng.choice(["none", "none", "stable", "worsening"]),
     }
-    for name, spec in VOCABULARY.items():
+    for name, spec in INTAKE_VOCABULARY.items():
         if spec.kind == "boolean":
             data[name] = rng.random() < 0.15  # red flags are rare
     if rng.random() < 0.5:
@@ -82,6 +83,23 @@ def random_answers(rng: random.Random) -> dict:
                                          exclude_none=True)
 
 
-def random_facts(count: int, seed: int) -> list[dict]:
+def random_checkin_facts(rng: random.Random) -> dict:
+    """A weekly check-in's course facts, valid for service.followup.facts.CheckinFacts."""
+    week = rng.randint(1, 12)
+    return CheckinFacts(
+        checkin_week=week, pain_change_from_start=rng.randint(-6, 6),
+        worse_by_2_streak=rng.randint(0, week), peripheralised=rng.random() < 0.2,
+        exercises_skipped_for_pain=rng.random() < 0.2, exercise_days=rng.randint(0, 7),
+        walking_managed=rng.random() < 0.6).model_dump()
+
+
+def random_facts(count: int, seed: int, checkins: float = 0.0) -> list[dict]:
+    """Facts of `count` random intakes; a share `checkins` of them are check-ins."""
     rng = random.Random(seed)
-    return [intake_facts(random_intake(rng)) for _ in range(count)]
+    facts = []
+    for _ in range(count):
+        fact = intake_facts(random_intake(rng))
+        if rng.random() < checkins:
+            fact |= random_checkin_facts(rng)
+        facts.append(fact)
+    return facts
