@@ -31,6 +31,7 @@ def build_admin() -> Admin:
     """A flask-admin instance with every view; one per app, so tests can build many."""
     from admin.models import User
     from admin.views.audit import AuditView
+    from admin.views.course_sandbox import CourseTryItView
     from admin.views.home import PanelHomeView
     from admin.views.library import AdviceView, ExerciseView
     from admin.views.publishing import PublishView
@@ -55,6 +56,7 @@ def build_admin() -> Admin:
         VignetteView(Vignette, db, name="Test vignettes", category=draft),
         TryItView(name="Try it", endpoint="tryit", category=check),
         WhatIfView(name="What-if on stored intakes", endpoint="whatif", category=check),
+        CourseTryItView(name="Try a follow-up course", endpoint="trycourse", category=check),
         PublishView(name="Review and publish", endpoint="publish", category=live),
         VersionView(RulesetVersion, db, name="Version history", category=live),
         AuditView(AuditEntry, db, name="Audit log"),

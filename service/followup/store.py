@@ -64,7 +64,8 @@ class Course:
         return self.checkins[-1].created_at if self.checkins else self.record.created_at
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """`moment` with its time zone (UTC when the database dropped it)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
@@ -91,6 +92,20 @@ def load_course(record: TriageRecord) -> Course:
         return course
     course.state = state
     return course
+
+
+def states_before(course: Course) -> list[tuple[CourseState, Checkin]]:
+    """Each stored check-in with the course as it stood just before it (for replays)."""
+    try:
+        state = start_state(course.intake, course.start)
+    except CourseClosed:
+        return []
+    pairs = []
+    for row in course.checkins:
+        pairs.append((state, row))
+        state = next_state(state, CheckinOutcome.model_validate(row.outcome),
+                           CheckinFacts.model_validate(row.facts))
+    return pairs
 
 
 def _fail_safe(state: CourseState, reference: str, version: int | None) -> CheckinOutcome:
@@ -127,7 +142,7 @@ def take_checkin(course: Course, data: dict) -> CheckinOutcome:
     state = course.state
     answers = validate_answers(data, state)
     now = utcnow()
-    days = (now - _aware(course.record.created_at)).days
+    days = (now - aware(course.record.created_at)).days
     outcome, facts = assess(state, answers, course.record.reference, days, now)
     if facts is None:  # failed safe: the course facts are still what the person reported
         facts = checkin_facts(state, answers)

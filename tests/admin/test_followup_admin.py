@@ -8,8 +8,11 @@ import pytest
 
 from service.extensions import db
 from service.knowledge import draft_knowledge_base
-from tests.admin.helpers import page_text, save_exercise, save_rule, versions
+from tests.admin.helpers import page_text, save_exercise, save_rule, versions, words
 from tests.admin.test_library import exercise
+from tests.admin.test_vignettes import answers
+from tests.service.followup_helpers import START, week
+from tests.service.test_followup_pages import api_checkin, start_course
 
 
 def test_the_exercise_form_has_the_progression_fields(app, editor, row_id):
@@ -78,3 +81,40 @@ def test_a_vignette_row_keeps_its_check_ins(app):
         rows = db.session.scalars(db.select(Vignette).where(Vignette.checkins.is_not(None)))
         slugs = {v.slug for v in rows}
     assert "course-saddle-numbness-week-3" in slugs and "ces-saddle-bladder" not in slugs
+
+
+def test_try_a_course_shows_each_week_from_the_draft_beside_the_live_rules(app, editor, viewer):
+    page = page_text(viewer.get("/admin/trycourse/?vignette=course-pain-worse-twice"))
+    assert '"pain_now": 8' in page
+    save_rule(editor, app, "course_pain_worse_twice", enabled="")
+    data = answers(START, "answers-") | {"checkins": json.dumps(
+        [{"pain_now": 8, "walking_minutes": 10}, {"pain_now": 8, "walking_minutes": 10}])}
+    page = page_text(viewer.post("/admin/trycourse/", data=data))
+    week2 = page.split('data-week="2"')[1].split("</tr>")[0]
+    draft, live = week2.split("<td")[1:3]
+    assert "self_care" in draft and "consultation" in live
+    assert "course_pain_worse_twice" in live and "table-warning" in page.split(
+        'data-week="2"')[0][-40:]
+
+
+def test_try_a_course_refuses_a_check_in_that_is_not_valid(viewer):
+    data = answers(START, "answers-") | {"checkins": json.dumps([{"pain_now": 12,
+                                                                 "walking_minutes": 10}])}
+    page = page_text(viewer.post("/admin/trycourse/", data=data))
+    assert "pain_now: must be at most 10" in page
+    assert "not valid JSON" in page_text(viewer.post("/admin/trycourse/", data=data | {
+        "checkins": "[{"}))
+
+
+def test_what_if_replays_stored_check_ins_from_where_each_course_stood(app, client, editor,
+                                                                      viewer):
+    reference, token = start_course(client)
+    for pain in (8, 8):
+        assert api_checkin(client, reference, token, week(pain, 10)).status_code == 200
+    save_rule(editor, app, "course_pain_worse_twice", enabled="")
+    page = page_text(viewer.post("/admin/whatif/", data={"limit": "500"}))
+    text = words(page)
+    assert "Replayed 2 stored check-in(s), each from where its course stood: 1 would get " \
+           "a different level (0 more urgent, 1 less urgent)" in text
+    row = page.split(f"{reference} week 2")[1].split("</tr>")[0]
+    assert "<td>consultation</td><td>self_care</td>" in row
