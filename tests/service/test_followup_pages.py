@@ -237,3 +237,29 @@ def test_delete_erases_the_check_ins_and_the_address(app, web):
         assert erase(reference, "test")
         assert db.session.scalar(select(func.count(Checkin.id))) == 0
     assert web.get(f"/result/{reference}/{token}/progress").status_code == 404
+
+
+def test_odd_check_in_bodies_get_a_4xx_never_a_500_and_store_nothing(app, web):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    reference, token = start_course(web)
+    valid = week(5, 10)
+    odd = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.floats(),
+                    st.text(max_size=20), st.lists(st.integers(), max_size=3))
+
+    @given(changes=st.dictionaries(st.sampled_from([*valid, "extra"]), odd, min_size=1))
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def run(changes):
+        body = valid | changes
+        response = api_checkin(web, reference, token, body)
+        if response.status_code == 200:  # the changes happened to be valid answers
+            with app.app_context():
+                db.session.execute(Checkin.__table__.delete())
+                db.session.commit()
+            return
+        assert 400 <= response.status_code < 500, (body, response.get_data(as_text=True))
+        assert "fields" in response.get_json()
+
+    run()

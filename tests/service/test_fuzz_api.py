@@ -14,7 +14,9 @@ from service.models import TriageRecord
 
 RELAXED = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 OPERATIONS = [("POST", "/api/v1/triage"), ("GET", "/api/v1/questionnaire"),
-              ("GET", "/api/v1/exercises"), ("GET", "/healthz")]
+              ("GET", "/api/v1/exercises"), ("GET", "/healthz"),
+              ("POST", "/api/v1/results/{reference}/checkins"),
+              ("GET", "/api/v1/results/{reference}/checkins")]
 
 
 def operation(app, method, path):
