@@ -18,7 +18,7 @@ from service.extensions import csrf
 from service.followup.checkin import CheckinAnswers
 from service.followup.course import CourseClosed
 from service.followup.plan import CheckinOutcome, WeekPlan
-from service.followup.store import AlreadyCheckedIn, Course, load_course, take_checkin
+from service.followup.store import AlreadyCheckedIn, Course, open_course, take_checkin
 from service.parsing import IntakeError, parse_json_object
 from service.result_access import load_record
 
@@ -60,8 +60,7 @@ class CourseHistory(BaseModel):
 
 
 def _course(reference: str) -> Course | None:
-    record = load_record(reference, request.headers.get(TOKEN_HEADER, ""))
-    return load_course(record) if record is not None else None
+    return open_course(load_record(reference, request.headers.get(TOKEN_HEADER, "")))
 
 
 def _not_found():

@@ -33,6 +33,7 @@ class CheckinOutcome(BaseModel):
     referral: Referral | None
     reasons: list[Reason]
     stop_exercise: str | None = None  # the exercise to stop now (it spread the pain)
+    stop_exercise_name: str | None = None
     held: bool = False  # a course rule referred: the plan does not step up this week
     plan: WeekPlan | None  # next week's plan; None when no routine may be given
     next_checkin: date | None

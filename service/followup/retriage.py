@@ -102,6 +102,7 @@ def assess_checkin(loaded, state: CourseState, answers: BaseModel, reference: st
     outcome = loaded.assembler.assemble(reference, fired, intake)
     hold = bool(course_rules(loaded.kb) & set(fired))
     stop = answers.spreading_exercise if facts.peripheralised else None
+    names = dict(spreading_choices(state.plan))
     plan = None
     if outcome.routine is not None:
         library = {e.slug: e for e in loaded.kb.exercises}
@@ -110,7 +111,8 @@ def assess_checkin(loaded, state: CourseState, answers: BaseModel, reference: st
                          answers.exercise_days, hold, stop)
     return CheckinOutcome(
         reference=reference, week=state.week, triage_level=outcome.triage_level,
-        referral=outcome.referral, reasons=outcome.reasons, stop_exercise=stop, held=hold,
+        referral=outcome.referral, reasons=outcome.reasons, stop_exercise=stop,
+        stop_exercise_name=names.get(stop) if stop else None, held=hold,
         plan=plan, next_checkin=today + timedelta(days=CHECKIN_EVERY_DAYS) if plan else None,
         ruleset_version=outcome.ruleset_version), facts
 

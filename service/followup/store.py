@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -67,6 +68,19 @@ class Course:
 def aware(moment: datetime) -> datetime:
     """`moment` with its time zone (UTC when the database dropped it)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
+
+
+def open_course(record: TriageRecord | None) -> Course | None:
+    """`record`'s course, or None when there is no record or its answers no longer read."""
+    if record is None:
+        return None
+    try:
+        return load_course(record)
+    except ValidationError:
+        # Stored under an older model: what the person was told stays in the record, but
+        # no new check-in can be assessed against answers this version cannot read.
+        log.warning("a stored course no longer validates; treated as unavailable")
+        return None
 
 
 def load_course(record: TriageRecord) -> Course:

@@ -14,7 +14,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from service.followup import form as checkin_form
 from service.followup.chart import Row, chart
 from service.followup.course import CourseClosed
-from service.followup.store import AlreadyCheckedIn, Course, load_course, take_checkin
+from service.followup.store import AlreadyCheckedIn, Course, open_course, take_checkin
 from service.parsing import IntakeError
 from service.result_access import load_record, result_url
 from service.result_pages import not_available
@@ -54,10 +54,9 @@ def _render_checkin(course: Course, reference: str, token: str, values=None, err
 @bp.route("/<reference>/<token>/checkin", methods=("GET", "POST"))
 def checkin(reference: str, token: str):
     """This week's check-in: the form, and sending it."""
-    record = load_record(reference, token)
-    if record is None:
+    course = open_course(load_record(reference, token))
+    if course is None:
         return not_available()
-    course = load_course(record)
     progress = url_for("followup.progress", reference=reference, token=token)
     if course.state is None:
         return redirect(progress, 303)
@@ -78,10 +77,9 @@ def checkin(reference: str, token: str):
 @bp.get("/<reference>/<token>/progress")
 def progress(reference: str, token: str):
     """Pain and walking over time, the latest answer, this week's plan, the next date."""
-    record = load_record(reference, token)
-    if record is None:
+    course = open_course(load_record(reference, token))
+    if course is None:
         return not_available()
-    course = load_course(record)
     history = rows(course)
     outcomes = course.outcomes
     html = render_template(

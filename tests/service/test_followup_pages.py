@@ -263,3 +263,37 @@ def test_odd_check_in_bodies_get_a_4xx_never_a_500_and_store_nothing(app, web):
         assert "fields" in response.get_json()
 
     run()
+
+
+def test_an_exercise_that_spread_the_pain_is_named_and_leaves_the_plan(web):
+    reference, token = start_course(web)
+    check_in(web, reference, token, pain_now=6, walking_minutes=10, exercise_days=5,
+             spreading_exercise="piriformis_stretch")
+    html = progress(web, reference, token)
+    assert "Stop doing the\n        Piriformis stretch (lying down) exercise." in html
+    plan = html.split('id="plan-title"')[1]
+    assert "Piriformis stretch" not in plan.split("Stopped because")[0]
+
+
+def test_a_check_in_sent_twice_for_one_week_is_stored_once(app, web):
+    from service.followup.store import AlreadyCheckedIn, load_course, take_checkin
+    from service.result_access import load_record
+
+    reference, token = start_course(web)
+    with app.app_context():
+        first = load_course(load_record(reference, token))
+        second = load_course(load_record(reference, token))  # loaded before the first is sent
+        take_checkin(first, week(5, 10))
+        with pytest.raises(AlreadyCheckedIn):
+            take_checkin(second, week(4, 10))
+        assert db.session.scalar(select(func.count(Checkin.id))) == 1
+
+
+def test_a_course_whose_answers_no_longer_read_is_unavailable_not_an_error(app, web):
+    reference, token = start_course(web)
+    with app.app_context():
+        record = db.session.scalar(select(models.TriageRecord))
+        record.intake = {**record.intake, "retired_question": True}
+        db.session.commit()
+    assert web.get(f"/result/{reference}/{token}/progress").status_code == 404
+    assert api_checkin(web, reference, token, week(5, 10)).status_code == 404
