@@ -31,9 +31,11 @@ def _no_store(response):
 
 def rows(course: Course) -> list[Row]:
     """The start and every check-in, as the chart and the table show them."""
-    start = Row(0, "Start", day(course.record.created_at), course.intake.pain_score,
-                course.start.routine.walking_plan[0].minutes_per_day
-                if course.start.routine else (course.intake.walking_minutes or 0),
+    said = course.intake.walking_minutes  # what they could walk then, else the first plan
+    if said is None:
+        said = course.start.routine.walking_plan[0].minutes_per_day if course.start.routine \
+            else 0
+    start = Row(0, "Start", day(course.record.created_at), course.intake.pain_score, said,
                 course.start.triage_level)
     return [start] + [Row(c.week, f"Week {c.week}", day(c.created_at),
                           c.answers["pain_now"], c.answers["walking_minutes"], c.triage_level)
