@@ -16,6 +16,7 @@ from typing import Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
+from rules.engine import EngineError
 from rules.levels import urgency
 from rules.schema import Refer, iter_leaves
 from rules.vocabulary import base_type
@@ -92,8 +93,6 @@ def course_rules(kb) -> frozenset[str]:
 def assess_checkin(loaded, state: CourseState, answers: BaseModel, reference: str,
                    days_elapsed: int, today: date) -> tuple[CheckinOutcome, CheckinFacts]:
     """Triage one check-in with `loaded` (a service.ruleset.LoadedVersion)."""
-    from rules import EngineError  # the rules package is pure; imported where used
-
     facts = checkin_facts(state, answers)
     intake = checkin_intake(state.intake, answers, days_elapsed)
     version, fired = loaded.engine.evaluate(intake_facts(intake) | facts.model_dump())

@@ -48,14 +48,16 @@ def course_problems(expect: dict, last: CheckinOutcome | None) -> list[str]:
         problems.append(f"week {last.week}: level {last.triage_level}, expected one of "
                         f"{', '.join(levels)}")
     plan = last.plan
-    if "plan" in expect and expect["plan"] != (plan is not None):
+    # The keys of an intake vignette's `expect`, so the panel's vignette form keeps them:
+    # "routine" is whether a plan is given, walking.last_week_min next week's minutes.
+    if "routine" in expect and expect["routine"] != (plan is not None):
         problems.append("a plan was given" if plan else "no plan was given")
     slugs = {e.slug for e in plan.exercises} if plan else set()
     problems += [f"exercise {s} missing from the plan"
                  for s in expect.get("exercises_include", []) if s not in slugs]
     problems += [f"exercise {s} still in the plan"
                  for s in expect.get("exercises_exclude", []) if s in slugs]
-    floor = expect.get("walking_minutes_min")
+    floor = (expect.get("walking") or {}).get("last_week_min")
     if floor is not None and (plan is None or plan.walking_minutes < floor):
         got = plan.walking_minutes if plan else "no plan"
         problems.append(f"walking next week {got}, expected at least {floor} minutes")

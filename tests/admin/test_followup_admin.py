@@ -118,3 +118,21 @@ def test_what_if_replays_stored_check_ins_from_where_each_course_stood(app, clie
            "a different level (0 more urgent, 1 less urgent)" in text
     row = page.split(f"{reference} week 2")[1].split("</tr>")[0]
     assert "<td>consultation</td><td>self_care</td>" in row
+
+
+def test_editing_a_check_in_vignette_in_the_panel_keeps_its_check_ins_and_expectation(
+        app, editor, row_id):
+    from service.followup.vignettes import checkin_vignettes_file
+    from service.models import Vignette
+    from tests.admin.test_vignettes import stored
+
+    shipped = next(v for v in checkin_vignettes_file()
+                   if v["id"] == "course-improving-three-weeks")
+    form = {"slug": shipped["id"], "note": "edited", "expect-levels": ["self_care"],
+            "expect-routine": "yes", "expect-exercises_include": ["bird_dog"],
+            "expect-last_week_min": "25", **answers(shipped["intake"])}
+    pk = row_id(Vignette, shipped["id"])
+    assert editor.post(f"/admin/vignette/edit/?id={pk}", data=form).status_code == 302
+    row = stored(app, shipped["id"])
+    assert row.note == "edited" and row.checkins == shipped["checkins"]
+    assert row.expect == shipped["expect"]

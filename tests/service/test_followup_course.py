@@ -155,3 +155,20 @@ def test_the_plan_never_falls_never_passes_the_target_nor_drops_below_what_is_ma
 ])
 def test_next_walking(planned, managed, hold, expected):
     assert next_walking(planned, managed, hold) == expected
+
+
+def test_every_shipped_check_in_vignette_passes_and_each_can_fail(loaded):
+    from service.followup.vignettes import check_course, checkin_vignettes_file
+
+    for vignette in checkin_vignettes_file():
+        level, _fired, problems = check_course(loaded, vignette)
+        assert problems == [], vignette["id"]
+        wrong = [lv for lv in ("self_care", "emergency") if lv != level][0]
+        _, _, problems = check_course(loaded, vignette | {"expect": {"levels": [wrong]}})
+        assert problems and problems[0].startswith(f"week {len(vignette['checkins'])}")
+    improving = next(v for v in checkin_vignettes_file()
+                     if v["id"] == "course-improving-three-weeks")
+    _, _, problems = check_course(loaded, improving | {"expect": {
+        "routine": False, "walking": {"last_week_min": 30}, "exercises_include": ["yoga"]}})
+    assert problems == ["a plan was given", "exercise yoga missing from the plan",
+                        "walking next week 25, expected at least 30 minutes"]
