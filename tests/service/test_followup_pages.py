@@ -297,3 +297,24 @@ def test_a_course_whose_answers_no_longer_read_is_unavailable_not_an_error(app, 
         db.session.commit()
     assert web.get(f"/result/{reference}/{token}/progress").status_code == 404
     assert api_checkin(web, reference, token, week(5, 10)).status_code == 404
+
+
+def test_a_check_in_that_cannot_be_assessed_refers_to_a_doctor_without_a_plan(
+        app, web, monkeypatch, caplog):
+    import service.followup.store as store
+
+    reference, token = start_course(web)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the engine fell over")
+
+    monkeypatch.setattr(store, "assess_checkin", broken)
+    body = api_checkin(web, reference, token, week(7, 10)).get_json()
+    assert body["triage_level"] == "consultation" and body["plan"] is None
+    assert body["referral"]["reasons"][0]["rule"] == "assessment-incomplete"
+    assert count(app, Checkin) == 1
+    assert "7" not in " ".join(r.getMessage() for r in caplog.records
+                               if r.name.startswith("service.followup"))
+    monkeypatch.undo()  # the next week is assessed again, from the last plan there was
+    nxt = api_checkin(web, reference, token, week(5, 10)).get_json()
+    assert nxt["week"] == 2 and nxt["plan"]["walking_minutes"] == 15
