@@ -35,6 +35,7 @@ class CheckinOutcome(BaseModel):
     stop_exercise: str | None = None  # the exercise to stop now (it spread the pain)
     stop_exercise_name: str | None = None
     held: bool = False  # a course rule referred: the plan does not step up this week
+    early: bool = False  # sent before a week had passed: the plan does not step up
     plan: WeekPlan | None  # next week's plan; None when no routine may be given
     next_checkin: date | None
     ruleset_version: int | None

@@ -91,8 +91,13 @@ def course_rules(kb) -> frozenset[str]:
 
 
 def assess_checkin(loaded, state: CourseState, answers: BaseModel, reference: str,
-                   days_elapsed: int, today: date) -> tuple[CheckinOutcome, CheckinFacts]:
-    """Triage one check-in with `loaded` (a service.ruleset.LoadedVersion)."""
+                   days_elapsed: int, today: date,
+                   early: bool = False) -> tuple[CheckinOutcome, CheckinFacts]:
+    """Triage one check-in with `loaded` (a service.ruleset.LoadedVersion).
+
+    An `early` check-in (less than a week after the last) is triaged in full, but its
+    plan does not step up: a plan built week by week must not climb day by day.
+    """
     facts = checkin_facts(state, answers)
     intake = checkin_intake(state.intake, answers, days_elapsed)
     version, fired = loaded.engine.evaluate(intake_facts(intake) | facts.model_dump())
@@ -107,11 +112,11 @@ def assess_checkin(loaded, state: CourseState, answers: BaseModel, reference: st
         library = {e.slug: e for e in loaded.kb.exercises}
         current = state.plan.model_copy(update={"week": state.week})
         plan = next_plan(current, outcome.routine, library, answers.walking_minutes,
-                         answers.exercise_days, hold, stop)
+                         answers.exercise_days, hold or early, stop)
     return CheckinOutcome(
         reference=reference, week=state.week, triage_level=outcome.triage_level,
         referral=outcome.referral, reasons=outcome.reasons, stop_exercise=stop,
-        stop_exercise_name=names.get(stop) if stop else None, held=hold,
+        stop_exercise_name=names.get(stop) if stop else None, held=hold, early=early,
         plan=plan, next_checkin=today + timedelta(days=CHECKIN_EVERY_DAYS) if plan else None,
         ruleset_version=outcome.ruleset_version), facts
 

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,9 @@ from service.outcome import Outcome, fail_safe
 from service.ruleset import active_ruleset
 
 log = logging.getLogger(__name__)
+
+# A check-in sooner than this after the last one is triaged but does not step the plan up.
+MIN_DAYS_BETWEEN = 6
 
 
 class AlreadyCheckedIn(Exception):
@@ -129,7 +133,8 @@ def _fail_safe(state: CourseState, reference: str, version: int | None) -> Check
                           next_checkin=None, ruleset_version=version)
 
 
-def assess(state: CourseState, answers, reference: str, days: int, now: datetime):
+def assess(state: CourseState, answers, reference: str, days: int, now: datetime,
+           early: bool = False):
     """(outcome, facts) of one check-in against the active version; fails safe."""
     ruleset = active_ruleset()
     version = None
@@ -139,7 +144,7 @@ def assess(state: CourseState, answers, reference: str, days: int, now: datetime
             if loaded is None:
                 break
             version = loaded.version
-            return assess_checkin(loaded, state, answers, reference, days, now.date())
+            return assess_checkin(loaded, state, answers, reference, days, now.date(), early)
         except EngineError:
             log.warning("engine error on version %s during a check-in; retrying", version)
             ruleset.expire()
@@ -157,7 +162,9 @@ def take_checkin(course: Course, data: dict) -> CheckinOutcome:
     answers = validate_answers(data, state)
     now = utcnow()
     days = (now - aware(course.record.created_at)).days
-    outcome, facts = assess(state, answers, course.record.reference, days, now)
+    since_last = now - aware(course.last_activity)
+    early = since_last.days < current_app.config.get("CHECKIN_MIN_DAYS", MIN_DAYS_BETWEEN)
+    outcome, facts = assess(state, answers, course.record.reference, days, now, early)
     if facts is None:  # failed safe: the course facts are still what the person reported
         facts = checkin_facts(state, answers)
     outcome = outcome.model_copy(update={"created_at": now})

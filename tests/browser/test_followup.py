@@ -61,6 +61,14 @@ def fits(page) -> bool:
     return page.evaluate("document.scrollingElement.scrollWidth") <= 375
 
 
+@pytest.fixture(autouse=True)
+def weeks_pass_at_once(live_server):
+    """Each check-in here stands for a week gone by (the service waits 6 days by default)."""
+    live_server.app.config["CHECKIN_MIN_DAYS"] = 0
+    yield
+    live_server.app.config.pop("CHECKIN_MIN_DAYS", None)
+
+
 def test_a_three_week_course_on_a_phone_without_javascript(browser, live_server, artifacts):
     context = browser.new_context(viewport=PHONE_375, java_script_enabled=False)
     try:

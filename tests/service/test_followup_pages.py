@@ -47,6 +47,7 @@ class Form(HTMLParser):
 @pytest.fixture
 def web(app):
     app.config["WTF_CSRF_ENABLED"] = True
+    app.config["CHECKIN_MIN_DAYS"] = 0  # each check-in here stands for a week gone by
     return app.test_client()
 
 
@@ -318,3 +319,19 @@ def test_a_check_in_that_cannot_be_assessed_refers_to_a_doctor_without_a_plan(
     monkeypatch.undo()  # the next week is assessed again, from the last plan there was
     nxt = api_checkin(web, reference, token, week(5, 10)).get_json()
     assert nxt["week"] == 2 and nxt["plan"]["walking_minutes"] == 15
+
+
+def test_a_check_in_sooner_than_a_week_is_triaged_but_does_not_step_the_plan_up(app, web):
+    app.config.pop("CHECKIN_MIN_DAYS")  # the default: at least 6 days between check-ins
+    reference, token = start_course(web)
+    with app.app_context():  # the intake was a week ago
+        db.session.execute(update(models.TriageRecord).values(
+            created_at=models.utcnow() - timedelta(days=7)))
+        db.session.commit()
+    first = api_checkin(web, reference, token, week(5, 10)).get_json()
+    assert first["early"] is False and first["plan"]["walking_minutes"] == 15
+    second = api_checkin(web, reference, token, week(4, 15)).get_json()  # the same day
+    assert second["early"] is True and second["plan"]["walking_minutes"] == 15
+    assert "plan stays the same for now" in progress(web, reference, token)
+    third = api_checkin(web, reference, token, week(4, 15, saddle_numbness=True)).get_json()
+    assert third["triage_level"] == "emergency"  # early or not, a red flag is a red flag
