@@ -33,6 +33,7 @@ def build_admin() -> Admin:
     """A flask-admin instance with every view; one per app, so tests can build many."""
     from admin.models import User
     from admin.views.audit import AuditView
+    from admin.views.course_sandbox import CourseTryItView
     from admin.views.home import PanelHomeView
     from admin.views.library import AdviceView, ExerciseView
     from admin.views.publishing import PublishView
@@ -59,6 +60,7 @@ def build_admin() -> Admin:
         TryItView(name="Try it", endpoint="tryit", category=check),
         WhatIfView(name="What-if on the latest intakes", endpoint="whatif", category=check),
         WhatIfJobView(name="What-if on all history", endpoint="whatifjobs", category=check),
+        CourseTryItView(name="Try a follow-up course", endpoint="trycourse", category=check),
         PublishView(name="Review and publish", endpoint="publish", category=live),
         VersionView(RulesetVersion, db, name="Version history", category=live),
         AuditView(AuditEntry, db, name="Audit log"),

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_admin.model import typefmt
 
 from rules.levels import TRIAGE_LEVELS
+from service.followup.facts import COURSE_SECTION, COURSE_SECTION_TITLE, CheckinFacts
 from service.gate_wording import LEVEL_SHORT
 from service.intake import SECTIONS, VOCABULARY, Intake
 from service.outcome import LEVEL_GUIDANCE
@@ -119,7 +120,8 @@ def describe_action(action: dict, exercise_names: dict | None = None,
 
 
 def _section(name: str) -> str | None:
-    info = Intake.model_fields.get(name) or Intake.model_computed_fields.get(name)
+    info = (Intake.model_fields.get(name) or Intake.model_computed_fields.get(name)
+            or CheckinFacts.model_fields.get(name))
     extra = getattr(info, "json_schema_extra", None) or {}
     return extra.get("section", "impact" if name in Intake.model_computed_fields else None)
 
@@ -143,4 +145,5 @@ def vocabulary_document() -> dict:
             "minimum": spec.minimum,
             "maximum": spec.maximum,
         })
-    return {"fields": fields, "operators": OPERATOR_WORDS, "sections": SECTIONS}
+    sections = SECTIONS | {COURSE_SECTION: COURSE_SECTION_TITLE}
+    return {"fields": fields, "operators": OPERATOR_WORDS, "sections": sections}

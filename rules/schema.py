@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rules.levels import ReferralLevel
 from rules.vocabulary import Vocabulary
@@ -106,6 +106,31 @@ class Exercise(_Strict):
     cautions: list[str] = []
     illustration: str = ""  # the name of a drawing the patient pages know
     display_order: int = 0
+    # Follow-up progression (service/followup): from `unlock_week` of a course the
+    # exercise joins every weekly plan even if no rule chose it; each week the person
+    # kept to the plan, each dose steps up by its `_step`, never past its `_max`.
+    unlock_week: int | None = Field(default=None, ge=1, le=52)
+    hold_seconds_step: int | None = Field(default=None, ge=1, le=60)
+    hold_seconds_max: int | None = Field(default=None, ge=1, le=600)
+    reps_step: int | None = Field(default=None, ge=1, le=20)
+    reps_max: int | None = Field(default=None, ge=1, le=100)
+    sets_step: int | None = Field(default=None, ge=1, le=5)
+    sets_max: int | None = Field(default=None, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _steps_have_a_ceiling(self) -> Exercise:
+        for dose in PROGRESSED_DOSES:
+            base, step, top = (getattr(self, dose), getattr(self, f"{dose}_step"),
+                               getattr(self, f"{dose}_max"))
+            if step is not None and (base is None or top is None):
+                # A dose that rises without a ceiling, or from nothing, is never safe.
+                raise ValueError(f"{dose}_step needs both {dose} and {dose}_max")
+            if top is not None and base is not None and top < base:
+                raise ValueError(f"{dose}_max ({top}) is below {dose} ({base})")
+        return self
+
+
+PROGRESSED_DOSES = ("hold_seconds", "reps", "sets")
 
 
 class Advice(_Strict):

@@ -64,10 +64,16 @@ def register_blueprints(app: Flask) -> None:
     import admin
     from service.api import bp as api
     from service.api import spec
+    from service.followup.api import bp as followup_api
+    from service.followup.views import bp as followup
     from service.pages import bp as pages
+    from service.result_pages import bp as results
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(results)
+    app.register_blueprint(followup)
+    app.register_blueprint(followup_api)
     spec.register(app)
     admin.init_app(app)
 

@@ -80,8 +80,8 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 404 and _patient_page():
             return _problem_page(
                 404, "There is no page here",
-                "The address may be mistyped, or the page may have moved. Results are shown "
-                "only once, straight after the questions, and never kept at an address.",
+                "The address may be mistyped, or the page may have moved. A result opens "
+                "only at the full address you were sent to after the questions.",
                 error.description)
         return error
 

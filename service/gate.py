@@ -145,7 +145,8 @@ def group_changes(changes: list[ProbeChange]) -> list[ChangeGroup]:
 
 def stored_vignettes() -> list[dict]:
     rows = db.session.scalars(select(Vignette).order_by(Vignette.id))
-    return [{"slug": v.slug, "intake": v.intake, "expect": v.expect} for v in rows]
+    return [{"slug": v.slug, "intake": v.intake, "expect": v.expect, "checkins": v.checkins}
+            for v in rows]
 
 
 def live_version() -> RulesetVersion | None:

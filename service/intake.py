@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from rules.vocabulary import Vocabulary, vocabulary_from_model
+from service.followup.facts import CheckinFacts
 
 SECTIONS: dict[str, str] = {
     "about_you": "About you",
@@ -188,4 +189,6 @@ def intake_facts(intake: Intake) -> dict:
     return facts
 
 
-VOCABULARY: Vocabulary = vocabulary_from_model(Intake)
+INTAKE_VOCABULARY: Vocabulary = vocabulary_from_model(Intake)
+# Rules may also read a weekly check-in's facts; on a first intake those are absent.
+VOCABULARY: Vocabulary = INTAKE_VOCABULARY | vocabulary_from_model(CheckinFacts)

@@ -54,3 +54,6 @@ def seed_draft(kb: KnowledgeBase | None = None) -> None:
         for v in public_vignettes():
             db.session.add(models.Vignette(slug=v["id"], note=v.get("note", ""),
                                            intake=v["intake"], expect=v["expect"]))
+    from service.followup.vignettes import seed_checkin_vignettes
+
+    seed_checkin_vignettes(db.session, models.Vignette)

@@ -36,6 +36,14 @@ class Exercise(SQLModel, table=True):
     cautions: list = _json(list)
     illustration: str = Field(default="", max_length=80)
     display_order: int = 0
+    # Follow-up progression: see rules.schema.Exercise.
+    unlock_week: int | None = None
+    hold_seconds_step: int | None = None
+    hold_seconds_max: int | None = None
+    reps_step: int | None = None
+    reps_max: int | None = None
+    sets_step: int | None = None
+    sets_max: int | None = None
     updated_at: datetime = _when()
     updated_by: str = Field(default="system", max_length=255)
 
@@ -99,6 +107,9 @@ class TriageRecord(SQLModel, table=True):
     outcome: dict = _json(dict)
     triage_level: str = Field(index=True, max_length=30)
     ruleset_version: int | None = None
+    # SHA-256 (hex) of the secret in the patient's result address; the secret itself is
+    # never stored. None for records made without an address (the JSON API).
+    access_hash: str | None = Field(default=None, max_length=64)
 
 
 class Vignette(SQLModel, table=True):
@@ -109,6 +120,10 @@ class Vignette(SQLModel, table=True):
     note: str = ""
     intake: dict = _json(dict)
     expect: dict = _json(dict)
+    # A follow-up vignette: the weekly check-ins after `intake`; `expect` then judges the
+    # last check-in's outcome (service.followup.vignettes).
+    checkins: list | None = Field(default=None,
+                                  sa_column=Column(JSON(none_as_null=True), nullable=True))
     updated_at: datetime = _when()
     updated_by: str = Field(default="system", max_length=255)
 

@@ -1,27 +1,27 @@
-"""The patient's web pages: the questionnaire and the result.
+"""The patient's web pages: the questionnaire, and sending it.
 
-The form posts to the same validation and triage as the JSON API. The result is shown
-in the response to that post and nowhere else: there is no page that looks an outcome
-up by its reference, because the outcome is health data.
+The form posts to the same validation and triage as the JSON API. A stored result is
+not shown in the response to that post: the patient is redirected (303) to the result's
+own lasting address (service.result_pages), so reloading shows the same result and
+reference instead of sending the answers again, and Back returns to the form.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, make_response, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
-from service import result_view
 from service.errors import RETRY_AFTER_SECONDS, URGENT_HELP
 from service.extensions import db
-from service.intake import SECTIONS, Intake
-from service.outcome import Outcome
+from service.intake import SECTIONS
 from service.parsing import IntakeError, validate_intake
 from service.questionnaire import questionnaire
 from service.records import RecordNotStored
+from service.result_access import new_token, result_url
 from service.triage import triage
 from service.web_form import (
     YES_NO,
@@ -88,8 +88,9 @@ def submit_intake():
     except IntakeError as error:
         # Nothing has been stored: triage() is only reached with a valid intake.
         return render_form(request.form, patient_errors(error.fields), status=422)
+    token, access_hash = new_token()
     try:
-        outcome = triage(intake).outcome
+        outcome = triage(intake, access_hash=access_hash).outcome
     except (RecordNotStored, DBAPIError) as error:
         # The database is unreachable: no result may be shown that was not stored. The
         # patient's own answers (this post passed the CSRF check) are kept for a retry.
@@ -99,23 +100,8 @@ def submit_intake():
                                notice_title="Your answers could not be saved")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return _no_store(make_response(render_result(intake, outcome)))
-
-
-def render_result(intake: Intake, outcome: Outcome) -> str:
-    """The result page for one outcome."""
-    referral_rules = {r.rule for r in outcome.referral.reasons} if outcome.referral else set()
-    lead, more = result_view.split_advice(outcome.routine.advice if outcome.routine else [])
-    return render_template(
-        "patient/result.html",
-        outcome=outcome,
-        view=result_view,
-        lead_advice=lead,
-        more_advice=more,
-        routine_reasons=[r for r in outcome.reasons if r.rule not in referral_rules],
-        summary=result_view.doctor_summary(intake, outcome),
-        created=result_view.when(outcome.created_at),
-    )
+    # 303: the browser fetches the result with GET, and the post leaves no history entry.
+    return _no_store(redirect(result_url(outcome.id, token), 303))
 
 
 @bp.errorhandler(CSRFError)

@@ -5,6 +5,9 @@ Operators run these from the command line:
     sciatica-triage purge [--days N]        delete intakes older than N days
     sciatica-triage export REFERENCE        print one stored intake and its outcome
     sciatica-triage delete REFERENCE        erase one stored intake
+
+A stored intake's weekly check-ins belong to it: export prints them, delete and purge
+remove them with it (the database cascades), and retention counts from the last one.
 """
 
 from __future__ import annotations
@@ -15,17 +18,24 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 
 from service.audit import record_change
 from service.extensions import db
+from service.followup.models import Checkin
 from service.models import TriageRecord, utcnow
 
 
 def purge_older_than(days: int) -> int:
-    """Delete triage records older than `days` days; return how many went."""
+    """Delete triage records with no activity for `days` days; return how many went."""
     cutoff = utcnow() - timedelta(days=days)
-    result = db.session.execute(delete(TriageRecord).where(TriageRecord.created_at < cutoff))
+    recent_checkin = exists().where(Checkin.record_id == TriageRecord.id,
+                                    Checkin.created_at >= cutoff)
+    # Explicitly too, not only by the cascade: a database without foreign keys keeps none.
+    stale = select(TriageRecord.id).where(TriageRecord.created_at < cutoff, ~recent_checkin)
+    db.session.execute(delete(Checkin).where(Checkin.record_id.in_(stale)))
+    result = db.session.execute(delete(TriageRecord).where(TriageRecord.created_at < cutoff,
+                                                          ~recent_checkin))
     record_change("system", "purge", "triage_record", "", None,
                   {"older_than_days": days, "deleted": result.rowcount})
     db.session.commit()
@@ -41,9 +51,13 @@ def export(reference: str) -> dict | None:
     record = find(reference)
     if record is None:
         return None
+    checkins = db.session.scalars(select(Checkin).where(Checkin.record_id == record.id)
+                                  .order_by(Checkin.week))
     return {"reference": record.reference, "created_at": record.created_at.isoformat(),
             "ruleset_version": record.ruleset_version, "intake": record.intake,
-            "outcome": record.outcome}
+            "outcome": record.outcome,
+            "checkins": [{"week": c.week, "created_at": c.created_at.isoformat(),
+                          "answers": c.answers, "outcome": c.outcome} for c in checkins]}
 
 
 def erase(reference: str, actor: str) -> bool:
@@ -51,6 +65,7 @@ def erase(reference: str, actor: str) -> bool:
     record = find(reference)
     if record is None:
         return False
+    db.session.execute(delete(Checkin).where(Checkin.record_id == record.id))
     db.session.delete(record)
     record_change(actor, "delete", "triage_record", reference, None, None)
     db.session.commit()

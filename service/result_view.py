@@ -103,13 +103,23 @@ def walking_bars(plan: list[WalkingWeek]) -> tuple[list[Bar], int]:
     return bars, BAR_GAP + len(plan) * (BAR_WIDTH + BAR_GAP)
 
 
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:  # the database hands back UTC without its zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def day(moment: datetime) -> str:
+    """A date for people: "3 March 2026"."""
+    moment = _utc(moment)
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def when(moment: datetime | None) -> str:
     """A timestamp for people: "3 March 2026 at 14:05 UTC"."""
     if moment is None:
         return "today"
-    if moment.tzinfo is None:  # the database hands back UTC without its zone
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    moment = _utc(moment)
     return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} UTC"
 
 
@@ -133,8 +143,10 @@ def warning_signs(intake: Intake) -> list[str]:
     return signs
 
 
-def doctor_summary(intake: Intake, outcome: Outcome) -> list[tuple[str, str | list[str]]]:
-    """The answers that matter to a doctor, as (what, answer) rows."""
+def doctor_summary(intake: Intake | None, outcome: Outcome) -> list[tuple[str, str | list[str]]]:
+    """The answers that matter to a doctor, as (what, answer) rows (none without answers)."""
+    if intake is None:
+        return []
     questions = {q["id"]: q for q in questionnaire()["questions"]}
     days = intake.days_since_onset
     started = "Today" if days == 0 else f"{days} {'day' if days == 1 else 'days'} ago"

@@ -62,11 +62,12 @@ class Triaged(NamedTuple):
     json: str
 
 
-def triage(intake: Intake) -> Triaged:
+def triage(intake: Intake, access_hash: str | None = None) -> Triaged:
     """Assess `intake` and commit it with its outcome before anyone is answered.
 
     The outcome is encoded to JSON once: those exact bytes are stored and sent, so the
-    record shows what the patient was told.
+    record shows what the patient was told. `access_hash` is stored with it when the
+    patient is given a result address (service.result_access).
     """
     outcome = assess(intake).model_copy(update={"created_at": utcnow()})
     body = outcome.model_dump_json()
@@ -77,6 +78,7 @@ def triage(intake: Intake) -> Triaged:
         outcome=EncodedJSON(body),
         triage_level=outcome.triage_level,
         ruleset_version=outcome.ruleset_version,
+        access_hash=access_hash,
     )
     return Triaged(outcome, body)
 

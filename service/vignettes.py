@@ -67,6 +67,16 @@ def expectation_problems(expect: dict, outcome: Outcome) -> list[str]:
     return problems
 
 
+def _course(loaded, vignette: dict) -> tuple[str | None, list[str], list[str]]:
+    # Late: the follow-up package imports the ruleset, which imports Flask-bound db.
+    from service.followup.vignettes import check_course
+
+    try:
+        return check_course(loaded, vignette)
+    except Exception as error:  # a draft that cannot run must not be published
+        return None, [], [f"evaluation failed: {error}"]
+
+
 def check_vignettes(kb: KnowledgeBase, vignettes: list[dict]) -> list[VignetteResult]:
     """Run every vignette (`{"id"|"slug", "intake", "expect"}`) against `kb` in the engine."""
     from service.ruleset import LoadedVersion  # late: ruleset imports Flask-bound db
@@ -76,6 +86,10 @@ def check_vignettes(kb: KnowledgeBase, vignettes: list[dict]) -> list[VignetteRe
     try:
         for v in vignettes:
             result = VignetteResult(slug=v.get("slug") or v["id"], expected=v["expect"])
+            if v.get("checkins"):  # a follow-up course: judged on its last check-in
+                result.level, result.fired, result.problems = _course(loaded, v)
+                results.append(result)
+                continue
             try:
                 intake = Intake.model_validate(v["intake"])
             except ValidationError as error:

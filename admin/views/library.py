@@ -68,6 +68,26 @@ class LibraryView(PanelModelView):
         return [r.slug for r in rules if (r.action or {}).get(self.action_key) == slug]
 
 
+# Follow-up progression (service/followup/progression.py): what a weekly plan does with
+# the exercise. A step needs a ceiling; the schema refuses one without.
+PROGRESSION_ARGS = {
+    "unlock_week": {
+        "label": "Follow-up: joins the plan from week",
+        "description": "In a weekly follow-up course, add this exercise to every plan from "
+                       "this week on, even if no rule chose it. Blank: only when a rule "
+                       "chooses it."},
+    "hold_seconds_step": {"label": "Follow-up: hold rises each week by (seconds)",
+                          "description": "After a week done on at least 3 days with no "
+                                         "warning sign. Blank: the hold stays."},
+    "hold_seconds_max": {"label": "Follow-up: hold at most (seconds)"},
+    "reps_step": {"label": "Follow-up: repetitions rise each week by"},
+    "reps_max": {"label": "Follow-up: repetitions at most"},
+    "sets_step": {"label": "Follow-up: sets rise each week by"},
+    "sets_max": {"label": "Follow-up: sets at most"},
+}
+PROGRESSION_FIELDS = tuple(PROGRESSION_ARGS)
+
+
 class ExerciseView(LibraryView):
     """Draft exercises: steps, dose, category and cautions."""
 
@@ -80,13 +100,14 @@ class ExerciseView(LibraryView):
     column_details_list = (*audit_fields, "updated_at", "updated_by")
     column_labels = {"display_order": "#", "slug": "Short id", "updated_at": "Changed",
                      "updated_by": "By", "hold_seconds": "Hold (seconds)", "reps": "Repetitions",
-                     "times_per_day": "Times a day", "illustration": "Drawing"}
+                     "times_per_day": "Times a day", "illustration": "Drawing",
+                     **{k: v["label"] for k, v in PROGRESSION_ARGS.items()}}
     column_formatters = {"dose": _dose}
     column_searchable_list = ("slug", "name")
     column_default_sort = [("display_order", False), ("id", False)]
     form_columns = ("name", "slug", "category", "purpose", "instructions", "hold_seconds",
                     "reps", "sets", "times_per_day", "cautions", "illustration",
-                    "display_order")
+                    "display_order", *PROGRESSION_FIELDS)
     form_overrides = {"category": fields.SelectField, "illustration": fields.SelectField}
     form_extra_fields = {
         "instructions": LinesField(
@@ -107,6 +128,7 @@ class ExerciseView(LibraryView):
                          "description": "Shown beside the steps on the patient's page and "
                                         "the printed handout."},
         "display_order": {"label": "Position in the routine"},
+        **PROGRESSION_ARGS,
     }
     form_widget_args = {"instructions": {"rows": 8}, "cautions": {"rows": 4},
                         "purpose": {"rows": 2}}
@@ -130,5 +152,6 @@ class AdviceView(LibraryView):
         "slug": {"label": "Short id", "description": "Rules point at the advice by this."},
         "text": {"description": "What the patient reads, in plain words."},
         "display_order": {"label": "Position in the routine"},
+        **PROGRESSION_ARGS,
     }
     form_widget_args = {"text": {"rows": 6}}

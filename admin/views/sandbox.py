@@ -7,6 +7,7 @@ from flask_admin import BaseView, expose
 from sqlalchemy import select
 from wtforms import fields, validators
 
+from admin.course_sandbox import replay_checkins
 from admin.forms import AdminForm
 from admin.intake_form import EXAMPLE_INTAKE, IntakeField
 from admin.sandbox import DraftInvalid, draft_engine, outcome_differences, replay
@@ -76,7 +77,7 @@ class WhatIfView(RoleRequired, BaseView):
     @expose("/", methods=("GET", "POST"))
     def index(self):
         form = WhatIfForm()
-        report, problems = None, []
+        report, checkins, problems = None, None, []
         if form.validate_on_submit():
             records = db.session.scalars(
                 select(TriageRecord).order_by(TriageRecord.created_at.desc(),
@@ -85,8 +86,10 @@ class WhatIfView(RoleRequired, BaseView):
             try:
                 with draft_engine() as loaded:
                     report = replay(loaded, records)
+                    checkins = replay_checkins(loaded, form.limit.data)
             except DraftInvalid as error:
                 problems = error.problems
             except (EngineError, RoutineError) as error:
                 problems = [f"the draft could not assess a stored intake: {error}"]
-        return self.render("panel/what_if.html", form=form, report=report, problems=problems)
+        return self.render("panel/what_if.html", form=form, report=report, problems=problems,
+                           checkins=checkins)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
@@ -11,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from rules.schema import KnowledgeBase
 from service.audit import record_change
 from service.extensions import db
+from service.gate import knowledge_base_hash
 from service.knowledge import draft_knowledge_base
 from service.models import RulesetVersion, utcnow
 from service.whatif.models import FINISHED, WhatIfJob
@@ -31,12 +29,6 @@ class JobAlreadyRunning(Exception):
     def __init__(self, job: WhatIfJob):
         super().__init__(f"what-if job {job.id} is already running for this draft")
         self.job = job
-
-
-def knowledge_base_hash(kb: KnowledgeBase) -> str:
-    """A fingerprint of a knowledge base's content: equal drafts, equal hashes."""
-    text = json.dumps(kb.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _aware(when: datetime | None) -> datetime | None:

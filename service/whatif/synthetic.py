@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from service.extensions import db
-from service.intake import VOCABULARY, Intake
+from service.intake import INTAKE_VOCABULARY, Intake
 from service.models import RulesetVersion, TriageRecord, utcnow
 from service.records import EncodedJSON
 
@@ -32,7 +32,7 @@ def random_intake(rng: random.Random) -> Intake:
         "leg_pain": rng.choice(["none", "above_knee", "below_knee", "both_legs"]),
         "leg_weakness": rng.choice(["none", "none", "stable", "worsening"]),
     }
-    for name, spec in VOCABULARY.items():
+    for name, spec in INTAKE_VOCABULARY.items():
         if spec.kind == "boolean":
             data[name] = rng.random() < 0.15  # red flags are rare
     if rng.random() < 0.5:

@@ -6,6 +6,7 @@ import html
 import json
 import re
 
+from admin.views.library import PROGRESSION_FIELDS
 from service.extensions import db
 from service.models import Exercise, Rule, RulesetVersion
 
@@ -51,7 +52,8 @@ def exercise_form(app, slug: str, **changes) -> tuple[int, dict]:
         row = db.session.scalar(db.select(Exercise).where(Exercise.slug == slug))
         data = {name: "" if getattr(row, name) is None else str(getattr(row, name))
                 for name in ("name", "slug", "category", "purpose", "hold_seconds", "reps",
-                             "sets", "times_per_day", "illustration", "display_order")}
+                             "sets", "times_per_day", "illustration", "display_order",
+                             *PROGRESSION_FIELDS)}
         data["instructions"] = "\n".join(row.instructions)
         data["cautions"] = "\n".join(row.cautions)
         return row.id, {**data, **changes}

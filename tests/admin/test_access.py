@@ -25,6 +25,8 @@ MATRIX: list[tuple[str, str, str, int]] = [
     ("POST", "/admin/tryit/", "viewer", 200),
     ("GET", "/admin/whatif/", "viewer", 200),
     ("POST", "/admin/whatif/", "viewer", 200),
+    ("GET", "/admin/trycourse/", "viewer", 200),
+    ("POST", "/admin/trycourse/", "viewer", 200),
     ("GET", "/admin/publish/", "viewer", 200),
     ("POST", "/admin/publish/check/", "viewer", 200),
     ("POST", "/admin/publish/publish/", "publisher", 400),  # no note: refused, not published

@@ -6,6 +6,7 @@ import random
 
 from rules.schema import Rule
 from rules.vocabulary import FieldSpec, Vocabulary
+from service.followup.facts import CheckinFacts
 from service.intake import VOCABULARY, intake_facts
 from service.whatif.synthetic import random_answers, random_intake  # noqa: F401 (re-exported)
 
@@ -53,6 +54,23 @@ def random_rules(count: int, seed: int, vocabulary: Vocabulary = VOCABULARY) -> 
     return rules
 
 
-def random_facts(count: int, seed: int) -> list[dict]:
+def random_checkin_facts(rng: random.Random) -> dict:
+    """A weekly check-in's course facts, valid for service.followup.facts.CheckinFacts."""
+    week = rng.randint(1, 12)
+    return CheckinFacts(
+        checkin_week=week, pain_change_from_start=rng.randint(-6, 6),
+        worse_by_2_streak=rng.randint(0, week), peripheralised=rng.random() < 0.2,
+        exercises_skipped_for_pain=rng.random() < 0.2, exercise_days=rng.randint(0, 7),
+        walking_managed=rng.random() < 0.6).model_dump()
+
+
+def random_facts(count: int, seed: int, checkins: float = 0.0) -> list[dict]:
+    """Facts of `count` random intakes; a share `checkins` of them are check-ins."""
     rng = random.Random(seed)
-    return [intake_facts(random_intake(rng)) for _ in range(count)]
+    facts = []
+    for _ in range(count):
+        fact = intake_facts(random_intake(rng))
+        if rng.random() < checkins:
+            fact |= random_checkin_facts(rng)
+        facts.append(fact)
+    return facts

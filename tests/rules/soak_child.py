@@ -15,7 +15,7 @@ from tests.rules.reference import fired_rules
 
 def main(seconds: float, threads: int, swap_every: float) -> int:
     variants = [random_rules(60, seed=s) for s in (101, 202)]
-    facts = random_facts(300, seed=7)
+    facts = random_facts(300, seed=7, checkins=0.5)  # intakes and weekly check-ins
     expected = [[fired_rules(v, f) for f in facts] for v in variants]
     engine = RulesEngine("soak")
     engine.load(compile_ruleset(variants[0], 0))

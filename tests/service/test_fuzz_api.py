@@ -19,7 +19,9 @@ OPERATIONS = [("POST", "/api/v1/triage"), ("GET", "/api/v1/questionnaire"),
               ("GET", "/fhir/Questionnaire/sciatica-intake"),
               ("POST", "/fhir/QuestionnaireResponse/$triage"), ("GET", "/cds-services"),
               ("POST", "/cds-services/sciatica-triage"),
-              ("POST", "/cds-services/sciatica-triage/feedback")]
+              ("POST", "/cds-services/sciatica-triage/feedback"),
+              ("POST", "/api/v1/results/{reference}/checkins"),
+              ("GET", "/api/v1/results/{reference}/checkins")]
 
 
 # A QuestionnaireResponse or a CDS Hooks call can match its documented shape and still be

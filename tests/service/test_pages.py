@@ -72,11 +72,13 @@ def csrf_token(client) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def post_form(client, answers: dict | MultiDict):
-    """Post answers as the page would: with the token from a fresh GET of the form."""
+def post_form(client, answers: dict | MultiDict, follow: bool = True):
+    """Post answers as the page would: with the token from a fresh GET of the form.
+
+    A stored result answers 303 to its own address; like a browser, follow it."""
     data = MultiDict(answers)
     data["csrf_token"] = csrf_token(client)
-    return client.post("/", data=data)
+    return client.post("/", data=data, follow_redirects=follow)
 
 
 def stored(app) -> int:
@@ -328,7 +330,7 @@ def test_each_referral_level_has_its_own_call_to_action(app, intake, level, titl
     """Every level is rendered, including any the default rules do not use yet."""
     from service.intake import Intake
     from service.outcome import LEVEL_GUIDANCE, Outcome, Reason, Referral
-    from service.pages import render_result
+    from service.result_pages import render_result
 
     heading, time_frame, message = LEVEL_GUIDANCE[level]
     reason = Reason(rule="r", text="Because of what you told us.")

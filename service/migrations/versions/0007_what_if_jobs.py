@@ -1,7 +1,7 @@
 """what-if jobs
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0006
 Create Date: 2026-11-29 03:13:25.908933
 
 """
@@ -12,7 +12,7 @@ import sqlmodel  # SQLModel's AutoString renders as sqlmodel.sql.sqltypes.AutoSt
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0002'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
