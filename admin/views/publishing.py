@@ -16,12 +16,13 @@ from admin.forms import AdminForm
 from admin.security import RoleRequired, actor
 from admin.views.approvals import approve_page
 from rules.schema import knowledge_base_problems
-from service.gate import GateReport, live_version, run_gate
+from service.gate import GateReport, knowledge_base_hash, live_version, run_gate
 from service.intake import VOCABULARY
 from service.knowledge import draft_knowledge_base
 from service.models import RulesetVersion
 from service.publishing import PublishResult, publish, record_refusal, refusals
 from service.ruleset import active_ruleset
+from service.whatif.jobs import latest_complete
 
 
 class PublishForm(AdminForm):
@@ -57,7 +58,8 @@ class PublishView(RoleRequired, BaseView):
         html = self.render("panel/publish.html", active=active, changes=changes,
                            report=report, form=form or PublishForm(), check_form=CheckForm(),
                            invalid=knowledge_base_problems(draft, VOCABULARY),
-                           refused=refused or [])
+                           refused=refused or [],
+                           what_if=latest_complete(knowledge_base_hash(draft)))
         return html, status
 
     @expose("/")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rules import EngineError
 from service.extensions import db
+from service.fail_safe import fail_safe
 from service.followup.course import CourseClosed, start_state, validate_answers
 from service.followup.facts import MAX_WEEKS, CheckinFacts
 from service.followup.models import Checkin
@@ -32,7 +33,7 @@ from service.followup.retriage import (
 )
 from service.intake import Intake
 from service.models import TriageRecord, utcnow
-from service.outcome import Outcome, fail_safe
+from service.outcome import Outcome
 from service.ruleset import active_ruleset
 
 log = logging.getLogger(__name__)

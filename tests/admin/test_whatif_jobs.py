@@ -98,3 +98,25 @@ def test_a_range_ending_before_it_starts_is_refused_by_name(csrf_app, users):
                       since="2026-06-02", until="2026-06-01")
     assert response.status_code == 400
     assert "the last day comes before the first" in page_text(response)
+
+
+def test_the_publish_page_cites_the_what_if_for_exactly_this_draft(csrf_app, users):
+    from service.models import Rule
+    from service.whatif.jobs import create_job, run_job
+
+    publisher = signed_in(csrf_app, "publisher")
+    assert "No what-if over stored history has been run for exactly this draft" in \
+        page_text(publisher.get("/admin/publish/"))
+    with csrf_app.app_context():
+        db.session.execute(db.update(Rule).where(Rule.slug == "ces_saddle_numbness")
+                           .values(enabled=False))
+        db.session.commit()
+        job = run_job(create_job(users["editor"]).id)
+        assert job.less_urgent > 0
+    page = page_text(publisher.get("/admin/publish/"))
+    assert f"what-if {job.id}" in page and f"{job.less_urgent} less urgent" in page
+    with csrf_app.app_context():  # an edit makes it a different draft: no longer cited
+        db.session.execute(db.update(Rule).where(Rule.slug == "ces_saddle_numbness")
+                           .values(name="Saddle numbness (edited)"))
+        db.session.commit()
+    assert f"what-if {job.id}" not in page_text(publisher.get("/admin/publish/"))
