@@ -15,7 +15,7 @@ from service import models
 from service.extensions import db
 from service.intake import SECTIONS
 from service.publishing import publish
-from service.result_view import ILLUSTRATIONS
+from service.result_view import FIND_AE, FIND_URGENT_CARE, ILLUSTRATIONS
 from service.vignettes import expectation_problems
 from service.web_form import flat_questions, form_answers, intake_from_form
 from tests.browser.result_reader import read_outcome
@@ -222,11 +222,14 @@ def test_a_referral_with_a_routine_shows_the_referral_first(web):
     html = post_form(web, form_answers(VIGNETTES["chronic-medium-risk"]["intake"])).get_data(
         as_text=True)
     assert 'data-triage-level="consultation"' in html
+    # The action, then the summary for the doctor, then the routine with the walking plan
+    # in one place, then the stop signs and when to get help.
     order = [html.index(marker) for marker in (
         "Book an appointment with a doctor or physiotherapist</h1>", "Within about 2 weeks",
-        "Summary for your doctor", 'data-advice="stop_signs"', 'data-exercise="walking"',
-        "Your walking plan")]
+        "Summary for your doctor", 'id="exercises-title"', 'data-exercise="walking"',
+        "Walking: your plan", 'data-advice="stop_signs"', "When to get help")]
     assert order == sorted(order)
+    assert html.count('data-exercise="walking"') == 1  # no separate walking card
 
 
 def test_a_walker_already_at_the_goal_is_told_to_keep_going_not_given_a_chart(web):
@@ -319,14 +322,18 @@ def test_form_answers_and_intake_from_form_are_inverses(vignettes):
         assert intake_from_form(MultiDict(form_answers(v["intake"]))) == v["intake"]
 
 
-@pytest.mark.parametrize("level, title, call", [
-    ("emergency_ambulance", "Call an ambulance now", 'href="tel:999">Call 999 for an ambulance'),
-    ("emergency", "Go to an emergency department now", 'href="tel:999">call 999'),
-    ("consultation_24", "See a doctor today", "Within 24 hours"),
+@pytest.mark.parametrize("level, title, calls", [
+    ("emergency_ambulance", "Call an ambulance now", ['href="tel:999">Call 999 now']),
+    ("emergency", "Go to an emergency department now",
+     [f'href="{FIND_AE}" rel="noreferrer">Find your nearest A&amp;E',
+      'href="tel:999">Call 999 if you cannot get there safely']),
+    ("consultation_24", "See a doctor today",
+     ["Within 24 hours", 'href="tel:111">Call 111',
+      f'href="{FIND_URGENT_CARE}" rel="noreferrer">Find urgent care near you']),
     ("consultation", "Book an appointment with a doctor or physiotherapist",
-     "Within about 2 weeks"),
+     ["Within about 2 weeks", "Find a GP surgery"]),
 ])
-def test_each_referral_level_has_its_own_call_to_action(app, intake, level, title, call):
+def test_each_referral_level_has_its_own_call_to_action(app, intake, level, title, calls):
     """Every level is rendered, including any the default rules do not use yet."""
     from service.intake import Intake
     from service.outcome import LEVEL_GUIDANCE, Outcome, Reason, Referral
@@ -341,10 +348,15 @@ def test_each_referral_level_has_its_own_call_to_action(app, intake, level, titl
     with app.test_request_context("/", method="POST"):
         html = render_result(Intake.model_validate(intake), outcome)
     assert f'data-triage-level="{level}"' in html
-    assert f'<h1 id="result-title">{title}</h1>' in html
-    assert call in html
+    action = html[html.index('<section class="action'):]
+    action = action[:action.index("</section>")]
+    assert f'<h1 id="result-title">{title}</h1>' in action
+    for call in calls:
+        assert call in action
     assert "Because of what you told us." in html and "This is not a diagnosis" in html
-    assert ("tel:999" in html) == level.startswith("emergency")
+    # Only those told to go now are offered 999 first; 111 is for "today".
+    assert ("tel:999" in action) == level.startswith("emergency")
+    assert ("tel:111" in action) == (level == "consultation_24")
 
 
 @pytest.mark.parametrize("text, blocks", [
