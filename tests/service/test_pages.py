@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 import service
 from service import models
 from service.extensions import db
+from service.form_steps import steps
 from service.intake import SECTIONS
 from service.publishing import publish
 from service.result_view import FIND_AE, FIND_URGENT_CARE, ILLUSTRATIONS
@@ -90,50 +91,68 @@ def routine_answers() -> dict[str, str]:
     return form_answers(VIGNETTES["piriformis"]["intake"])
 
 
-def test_the_form_asks_every_question_by_its_intake_name(web):
-    response = web.get("/")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+def step_pages(client) -> dict[str, str]:
+    """The HTML of every page of questions, by step id, as a new patient first sees it."""
+    return {step.id: client.get(f"/questions/{step.id}").get_data(as_text=True)
+            for step in steps()}
+
+
+def test_the_steps_ask_every_question_by_its_intake_name(web):
+    assert web.get("/").status_code == 200
+    pages = step_pages(web)
+    html = "".join(pages.values())
     page = Page(html)
     for name, question in flat_questions():
         controls = page.named(name)
         assert controls, f"no control for {name}"
+        assert sum(f'name="{name}"' in p for p in pages.values()) == 1, f"{name} asked twice"
         if question["type"] == "boolean":
             assert [c["value"] for c in controls] == ["yes", "no"]
         elif question["type"] == "choice":
             assert [c["value"] for c in controls] == [c["value"] for c in question["choices"]]
+        elif name == "pain_score":  # a 0-10 scale of radios, not a text box
+            assert [c["value"] for c in controls] == [str(n) for n in range(11)]
+            assert {c["type"] for c in controls} == {"radio"}
         else:
             assert [c["type"] for c in controls] == ["text"]
         # Nothing is answered for the patient, least of all a safety question.
         assert not any("checked" in c for c in controls), name
     assert all(c["id"] in page.label_for for c in page.controls), "a control has no label"
     assert page.fieldsets == page.legends > 0
-    for title in SECTIONS.values():
-        assert f"{title}</h2>" in html
+    for step_id, title in SECTIONS.items():
+        assert f'<h1 id="step-title">{title}</h1>' in pages[step_id]
     assert "This is not a diagnosis" in html
 
 
+def test_the_pain_scale_has_words_at_both_ends(web):
+    html = web.get("/questions/your_pain").get_data(as_text=True)
+    assert "0 = No pain" in html and "10 = Worst pain you can imagine" in html
+
+
 def test_the_red_flag_questions_are_asked_in_plain_words_on_the_form(web):
-    html = web.get("/").get_data(as_text=True)
+    html = web.get("/questions/safety").get_data(as_text=True)
     assert "numbness or tingling around your genitals, back passage (anus)" in html
     assert "For example, it feels different when you wipe after using the toilet." in html
 
 
-@pytest.mark.parametrize("change, field, words", [
-    (lambda a: a.pop("age"), "age", "Please enter a number from 0 to 120"),
-    (lambda a: a.update(age="abc"), "age", "must be a whole number"),
-    (lambda a: a.update(age="12.5"), "age", "must be a whole number"),
-    (lambda a: a.update(age="130"), "age", "must be a number from 0 to 120"),
-    (lambda a: a.pop("saddle_numbness"), "saddle_numbness", "Please choose Yes or No"),
-    (lambda a: a.update(leg_pain="sideways"), "leg_pain", "Please choose one of the answers"),
+@pytest.mark.parametrize("change, field, words, step", [
+    (lambda a: a.pop("age"), "age", "Please enter a number from 0 to 120", "about_you"),
+    (lambda a: a.update(age="abc"), "age", "must be a whole number", "about_you"),
+    (lambda a: a.update(age="12.5"), "age", "must be a whole number", "about_you"),
+    (lambda a: a.update(age="130"), "age", "must be a number from 0 to 120", "about_you"),
+    (lambda a: a.pop("saddle_numbness"), "saddle_numbness", "Please choose Yes or No", "safety"),
+    (lambda a: a.update(leg_pain="sideways"), "leg_pain", "Please choose one of the answers",
+     "your_pain"),
 ])
-def test_a_wrong_or_missing_answer_shows_the_form_again(csrf_app, web, change, field, words):
+def test_a_wrong_or_missing_answer_shows_its_step_again(csrf_app, web, change, field, words,
+                                                        step):
     answers = routine_answers()
     change(answers)
     response = post_form(web, answers)
 
     assert response.status_code == 422
     html = response.get_data(as_text=True)
+    assert f'<h1 id="step-title">{SECTIONS[step]}</h1>' in html  # the page with the problem
     summary = html[html.index('class="error-summary"'):html.index("</ul>")]
     assert words in summary
     target = f"q-{field}" + ("-yes" if field == "saddle_numbness" else "")
@@ -141,9 +160,12 @@ def test_a_wrong_or_missing_answer_shows_the_form_again(csrf_app, web, change, f
     assert f'href="#{target}"' in summary
     assert f'id="{target}"' in html
     assert f'id="q-{field}-error"' in html  # and next to the question itself
-    # The other answers are kept as they were given.
-    assert f'value="{answers["pain_score"]}"' in html
-    assert re.search(r'id="q-fever-no"\s+name="fever"\s+value="no" checked', html)
+    # The other answers are kept as they were given, on their own pages.
+    pain = web.get("/questions/your_pain").get_data(as_text=True)
+    assert re.search(rf'id="q-pain_score-{answers["pain_score"]}"[^>]*value="'
+                     rf'{answers["pain_score"]}" checked', pain)
+    safety = web.get("/questions/safety").get_data(as_text=True)
+    assert re.search(r'id="q-fever-no"\s+name="fever"\s+value="no" checked', safety)
     assert stored(csrf_app) == 0
 
 
