@@ -13,7 +13,8 @@ from service.outcome import AdviceOut, ExerciseOut, Outcome
 from service.questionnaire import questionnaire
 from service.walking import WalkingWeek
 
-# Drawings in templates/patient/illustrations/; any other slug gets the generic one.
+# Drawings in templates/patient/illustrations/, NAME-start.svg and NAME-end.svg (the
+# start and end positions); any other slug gets the generic pair.
 ILLUSTRATIONS = frozenset({
     "piriformis_stretch", "hamstring_stretch", "walking", "pelvic_tilt", "glute_bridge",
     "bird_dog", "knee_to_chest",
@@ -55,15 +56,18 @@ def actions(level: str) -> tuple[Action, ...]:
     return ACTIONS.get(level, ())
 
 
-def illustration_template(slug: str) -> str:
+POSES = (("start", "Start"), ("end", "End"))
+
+
+def drawing_name(slug: str) -> str:
     """The drawing for an exercise; a slug from the database never names a file itself."""
-    name = slug if slug in ILLUSTRATIONS else "generic"
-    return f"patient/illustrations/{name}.svg"
+    return slug if slug in ILLUSTRATIONS else "generic"
 
 
 def drawings(slug: str) -> list[tuple[str, str]]:
-    """(caption, template) for each drawing of an exercise, in the order they are done."""
-    return [("", illustration_template(slug))]
+    """(caption, template) of the start and the end position of an exercise's drawing."""
+    name = drawing_name(slug)
+    return [(caption, f"patient/illustrations/{name}-{pose}.svg") for pose, caption in POSES]
 
 
 def split_advice(advice: list[AdviceOut]) -> tuple[dict[str, AdviceOut], list[AdviceOut]]:

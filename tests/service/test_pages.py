@@ -314,9 +314,16 @@ def test_an_unknown_drawing_falls_back_to_the_generic_one(csrf_app, web):
 
 
 def test_every_drawing_offered_exists_and_every_drawing_is_offered():
-    """The admin panel offers ILLUSTRATIONS; each must be a file, and no file left out."""
+    """The admin panel offers ILLUSTRATIONS; each must be a pair of files (start and end
+    position), and no file left out."""
     folder = Path(service.__file__).parent / "templates" / "patient" / "illustrations"
-    assert {p.stem for p in folder.glob("*.svg")} == {*ILLUSTRATIONS, "generic"}
+    assert {p.stem for p in folder.glob("*.svg")} == {
+        f"{name}-{pose}" for name in {*ILLUSTRATIONS, "generic"} for pose in ("start", "end")}
+    for path in folder.glob("*.svg"):
+        name, pose = path.stem.rsplit("-", 1)
+        svg = path.read_text()
+        assert f'data-drawing="{name}" data-pose="{pose}"' in svg
+        assert 'aria-hidden="true"' in svg and "<script" not in svg and "style=" not in svg
 
 
 def test_the_fail_safe_result_is_a_referral_without_a_routine(web, monkeypatch):

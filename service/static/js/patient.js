@@ -8,6 +8,11 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // Paper cannot open a folded section: open them all before printing.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  });
+
   // Error summary links: move focus to the answer itself, and show its question too,
   // not just the control (a plain in-page link only scrolls).
   document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {
