@@ -19,7 +19,8 @@ from service.parsing import IntakeError, validate_intake
 from service.questionnaire import questionnaire
 from service.web_form import YES, intake_from_form, patient_errors
 
-CHECK = "check"  # the last step: every answer, to check before sending
+CHECK = "check"
+MAX_ANSWER_LENGTH = 40  # the last step: every answer, to check before sending
 
 # A sentence under a step's heading, for the steps that need one.
 INTROS = {
@@ -99,7 +100,9 @@ def merge(saved: Mapping[str, str], step: Step, posted: MultiDict) -> dict[str, 
     """The saved answers with this step's replaced by what was posted (blank = removed)."""
     answers = {k: v for k, v in saved.items() if k not in dict(step.questions)}
     for name, _question in step.questions:
-        values = [v.strip() for v in posted.getlist(name) if v.strip()]
+        # Cut to a length no real answer reaches, so the cookie keeping them stays small;
+        # a cut answer is still refused by the validator, as the whole one would be.
+        values = [v.strip()[:MAX_ANSWER_LENGTH] for v in posted.getlist(name) if v.strip()]
         if len(values) == 1:
             answers[name] = values[0]
         elif len(values) > 1:
