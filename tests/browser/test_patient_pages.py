@@ -397,5 +397,7 @@ def test_the_pages_run_under_the_content_security_policy_without_complaint(live_
     fill_by_name(page, answers_for("piriformis"))
     submit(page)
     page.get_by_role("link", name="Handout to print or keep").click()
+    page.wait_for_url("**/handout")
+    page.wait_for_load_state("load")  # deferred scripts have run by now
     assert page.locator("[data-print]").is_visible()  # the script ran: it shows the button
     assert complaints == []
