@@ -68,12 +68,14 @@ def register_blueprints(app: Flask) -> None:
     from service.followup.views import bp as followup
     from service.pages import bp as pages
     from service.result_pages import bp as results
+    from service.trust_pages import bp as trust
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
     app.register_blueprint(results)
     app.register_blueprint(followup)
     app.register_blueprint(followup_api)
+    app.register_blueprint(trust)
     spec.register(app)
     admin.init_app(app)
 

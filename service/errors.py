@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.extensions import db
 from service.records import RecordNotStored
+from service.result_access import redact
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error):
         # Drop the broken transaction so the next request starts clean and can recover.
         db.session.rollback()
-        log.error("database unavailable on %s %s: %s", request.method, request.path,
+        log.error("database unavailable on %s %s: %s", request.method, redact(request.path),
                   error.__cause__ or error)
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if _wants_json():
@@ -87,7 +88,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, redact(request.path))
         if _wants_json():
             return jsonify({"error": "internal error",
                             "detail": "The service could not answer. " + URGENT_HELP}), 500

@@ -1,45 +1,49 @@
-"""The patient's web pages: the questionnaire, and sending it.
+"""The patient's web pages: the questionnaire, a section a page, and sending it.
 
-The form posts to the same validation and triage as the JSON API. A stored result is
-not shown in the response to that post: the patient is redirected (303) to the result's
-own lasting address (service.result_pages), so reloading shows the same result and
-reference instead of sending the answers again, and Back returns to the form.
+Each step posts to itself; the answers so far live in the patient's session cookie
+(service.form_steps), and a step that is answered redirects (303) to the next, so the
+browser's Back and reload work on every page. The check page sends everything to the
+same validation and triage as the JSON API. A stored result is not shown in the
+response to that post: the patient is redirected (303) to the result's own lasting
+address (service.result_pages), so reloading shows the same result and reference
+instead of sending the answers again, and Back returns to the questions.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, make_response, redirect, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.datastructures import MultiDict
 
+from service import form_steps
 from service.errors import RETRY_AFTER_SECONDS, URGENT_HELP
 from service.extensions import db
-from service.intake import SECTIONS
+from service.form_steps import CHECK
 from service.parsing import IntakeError, validate_intake
-from service.questionnaire import questionnaire
 from service.records import RecordNotStored
 from service.result_access import new_token, result_url
+from service.step_view import check_page, step_page
 from service.triage import triage
-from service.web_form import (
-    YES_NO,
-    field_id,
-    first_control_id,
-    flat_questions,
-    hint,
-    intake_from_form,
-    patient_errors,
-)
+from service.web_form import intake_from_form, patient_errors
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
 NOT_SAVED = ("We could not save your answers just now, so there is no result yet. Your "
-             "answers are still filled in below: please press \"See my result\" again in a "
-             "few seconds. " + URGENT_HELP)
+             "answers are kept: please press \"See my result\" again in a few seconds. "
+             + URGENT_HELP)
+ANSWERS = "answers"  # the session key
 
 
 def _no_store(response):
@@ -48,58 +52,107 @@ def _no_store(response):
     return response
 
 
-def render_form(answers: MultiDict | None = None, errors: dict[str, str] | None = None,
-                notice: str = "", status: int = 200, notice_title: str = "Please answer again"):
-    """The questionnaire, with any answers already given and what is wrong with them."""
-    errors = errors or {}
-    asked = dict(flat_questions())
-    # The summary lists problems in the order the questions are asked; unexpected last.
-    listed = [name for name in asked if name in errors]
-    listed += [name for name in errors if name not in asked]
-    html = render_template(
-        "patient/form.html",
-        sections=list(SECTIONS.items()),
-        questions=questionnaire()["questions"],
-        answers=answers or MultiDict(),
-        errors=errors,
-        error_list=[(first_control_id(name, asked.get(name)),
-                     asked[name]["label"] if name in asked else name, errors[name])
-                    for name in listed],
-        notice=notice,
-        notice_title=notice_title,
-        field_id=field_id,
-        hint=hint,
-        yes_no=YES_NO,
-    )
-    return _no_store(make_response(html, status))
+def saved_answers() -> dict[str, str]:
+    return dict(session.get(ANSWERS, {}))
+
+
+def save_answers(answers: dict[str, str]) -> None:
+    session[ANSWERS] = form_steps.without_inapplicable(answers)
+
+
+def _step_url(step_id: str, then: str = "") -> str:
+    return url_for("pages.step", step_id=step_id, then=then or None)
+
+
+def render_step(step: form_steps.Step, answers: dict[str, str],
+                errors: dict[str, str] | None = None, status: int = 200, notice: str = "",
+                notice_title: str = "Please answer again", then: str = ""):
+    """One page of questions, with the answers given so far and what is wrong with them."""
+    return _no_store(make_response(step_page(step, answers, errors or {}, notice,
+                                             notice_title, then), status))
+
+
+def render_check(answers: dict[str, str], status: int = 200, notice: str = "",
+                 notice_title: str = ""):
+    """Every answer, by step, with a way to change each, and the button that sends them."""
+    return _no_store(make_response(check_page(answers, notice, notice_title), status))
 
 
 @bp.get("/")
 def intake_form():
-    """The questionnaire, blank."""
-    return render_form()
+    """The first page of questions."""
+    return render_step(form_steps.steps()[0], saved_answers())
+
+
+@bp.get("/questions/<step_id>")
+def step(step_id: str):
+    """A page of questions, or the page to check them all."""
+    if step_id == CHECK:
+        if not saved_answers():  # nothing to check (sent already, or never begun)
+            return redirect(url_for("pages.intake_form"), 303)
+        return render_check(saved_answers())
+    found = form_steps.step_named(step_id) or abort(404)
+    return render_step(found, saved_answers(), then=request.args.get("then", ""))
+
+
+@bp.post("/questions/<step_id>")
+def answer_step(step_id: str):
+    """Keep this page's answers; go on when they are complete, or show what is missing."""
+    if step_id == CHECK:
+        return send(saved_answers())
+    found = form_steps.step_named(step_id) or abort(404)
+    answers = form_steps.merge(saved_answers(), found, request.form)
+    save_answers(answers)
+    then = request.form.get("then", "")
+    before, after = form_steps.neighbours(found.id)
+    if request.form.get("go") == "back":  # kept, not judged: the patient may come back
+        return redirect(_step_url(before) if before else url_for("pages.intake_form"), 303)
+    errors = form_steps.errors_on(found, answers)
+    if errors:
+        return render_step(found, answers, errors, status=422, then=then)
+    if form_steps.follow_ups_waiting(found, answers, request.form):
+        return render_step(found, answers, then=then, notice_title="One more question",
+                           notice="Your answer needs one more question, shown below it.")
+    return redirect(_step_url(CHECK if then == CHECK else after), 303)
 
 
 @bp.post("/")
 def submit_intake():
-    """Triage the answers and show the result, or show the form again with what is wrong."""
+    """Every answer in one post (a client that sends the whole form at once)."""
+    answers = {name: "\x00".join(v for v in request.form.getlist(name) if v.strip())
+               for name in request.form if name != "csrf_token"}
     try:
-        intake = validate_intake(intake_from_form(request.form))
+        validate_intake(intake_from_form(request.form))
     except IntakeError as error:
-        # Nothing has been stored: triage() is only reached with a valid intake.
-        return render_form(request.form, patient_errors(error.fields), status=422)
+        # Nothing has been stored. Show the first page with a problem, answers kept.
+        save_answers({k: v for k, v in answers.items() if k in form_steps.known_names() and v})
+        first, errors = form_steps.page_for(patient_errors(error.fields))
+        return render_step(first, answers, errors, status=422)
+    return send(answers)
+
+
+def send(answers: dict[str, str]):
+    """Validate and triage every answer; redirect to the stored result."""
+    answers = form_steps.without_inapplicable(answers)
+    errors = form_steps.all_errors(answers)
+    if errors:
+        first, shown = form_steps.page_for(errors)
+        return render_step(first, answers, shown, status=422)
+    intake = validate_intake(intake_from_form(form_steps.as_form(answers)))
     token, access_hash = new_token()
     try:
         outcome = triage(intake, access_hash=access_hash).outcome
     except (RecordNotStored, DBAPIError) as error:
         # The database is unreachable: no result may be shown that was not stored. The
-        # patient's own answers (this post passed the CSRF check) are kept for a retry.
+        # answers stay in the session for a retry.
         db.session.rollback()
         log.error("form answers not stored: %s", error.__cause__ or error)
-        response = render_form(request.form, notice=NOT_SAVED, status=503,
-                               notice_title="Your answers could not be saved")
+        save_answers(answers)
+        response = render_check(answers, status=503, notice=NOT_SAVED,
+                                notice_title="Your answers could not be saved")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    session.pop(ANSWERS, None)  # sent: nothing of them stays in the browser
     # 303: the browser fetches the result with GET, and the post leaves no history entry.
     return _no_store(redirect(result_url(outcome.id, token), 303))
 
@@ -109,6 +162,8 @@ def form_expired(error: CSRFError):
     """A post without a valid token: refused, nothing stored, a fresh form offered."""
     # The answers are deliberately not put back: a post we cannot trust may come from
     # another site, and pre-filling "No" to the safety questions must not be possible.
+    session.pop(ANSWERS, None)
     notice = ("This page timed out before your answers were sent, so nothing has been "
               "saved. Please answer the questions again.")
-    return render_form(notice=notice, status=400)
+    return render_step(form_steps.steps()[0], {}, notice=notice, status=400,
+                       notice_title="Please answer again")

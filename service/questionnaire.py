@@ -24,6 +24,14 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
            "very_much": "Very much", "extremely": "Extremely"},
 }
 
+# Follow-up questions, asked only when an earlier answer makes them apply:
+# question id -> (the question it follows, the answer that makes it apply). The API
+# publishes this as "asked_if"; the web form shows such a question only then, and an
+# answer to it that no longer applies is dropped, never required.
+FOLLOW_UPS: dict[str, tuple[str, object]] = {
+    "cancer_years_ago": ("cancer_history", True),
+}
+
 
 def describe(model: type[BaseModel]) -> list[dict]:
     """Each field of `model` as a question, in declaration (display) order."""
@@ -39,6 +47,9 @@ def describe(model: type[BaseModel]) -> list[dict]:
         }
         if info.default is not PydanticUndefined and info.default is not None:
             question["default"] = info.default
+        if name in FOLLOW_UPS:
+            parent, answer = FOLLOW_UPS[name]
+            question["asked_if"] = {"question": parent, "answer": answer}
         if base is bool:
             question["type"] = "boolean"
         elif base is int:

@@ -53,6 +53,14 @@ def load_record(reference: str, token: str) -> TriageRecord | None:
     return record if matches and stored is not _NO_RECORD else None
 
 
+_ADDRESS_SECRET = re.compile(r"(/result/[^/\s?\"]+/)[A-Za-z0-9_-]+")
+
+
+def redact(text: str) -> str:
+    """`text` with the token of any result address in it replaced by "[token]"."""
+    return _ADDRESS_SECRET.sub(r"\1[token]", text)
+
+
 def result_url(reference: str, token: str, view: str = "result", external: bool = False) -> str:
     """The address of a result page: view is "result", "handout" or "doctor"."""
     return url_for(f"results.{view}", reference=reference, token=token, _external=external)

@@ -57,7 +57,7 @@ def render_result(intake: Intake | None, outcome: Outcome, template: str = "pati
                   token: str = "") -> str:
     """One of the result pages for one outcome."""
     referral_rules = {r.rule for r in outcome.referral.reasons} if outcome.referral else set()
-    lead, more = result_view.split_advice(outcome.routine.advice if outcome.routine else [])
+    placed, more = result_view.split_advice(outcome.routine.advice if outcome.routine else [])
     links = ({view: result_url(outcome.id, token, view) for view in ("result", "handout", "doctor")}
              if token else {})
     if token and outcome.routine is not None:  # a routine to follow: weekly check-ins
@@ -66,8 +66,10 @@ def render_result(intake: Intake | None, outcome: Outcome, template: str = "pati
         template,
         outcome=outcome,
         view=result_view,
-        lead_advice=lead,
+        placed=placed,
         more_advice=more,
+        walking=next((e for e in outcome.routine.exercises if e.slug == "walking"), None)
+        if outcome.routine else None,
         routine_reasons=[r for r in outcome.reasons if r.rule not in referral_rules],
         summary=result_view.doctor_summary(intake, outcome),
         created=result_view.when(outcome.created_at),

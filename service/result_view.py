@@ -13,26 +13,73 @@ from service.outcome import AdviceOut, ExerciseOut, Outcome
 from service.questionnaire import questionnaire
 from service.walking import WalkingWeek
 
-# Drawings in templates/patient/illustrations/; any other slug gets the generic one.
+# Drawings in templates/patient/illustrations/, NAME-start.svg and NAME-end.svg (the
+# start and end positions); any other slug gets the generic pair.
 ILLUSTRATIONS = frozenset({
     "piriformis_stretch", "hamstring_stretch", "walking", "pelvic_tilt", "glute_bridge",
     "bird_dog", "knee_to_chest",
 })
 
-# Advice shown at the top of a routine, before the exercises, in this order.
-LEAD_ADVICE = ("stop_signs", "flare_rest")
+# Advice with a place of its own on the page; any other advice is listed after them.
+PLACED_ADVICE = ("flare_rest", "stop_signs", "pain_relief")
+
+# Where to find care, linked from the action box. NHS England's own service finders:
+# outside England an operator changes these three (and the numbers in ACTIONS).
+_SEARCH = "https://www.nhs.uk/service-search/other-services/"
+FIND_AE = _SEARCH + "Accident%20and%20emergency%20services/LocationSearch/428"
+FIND_URGENT_CARE = _SEARCH + "Urgent%20Care/LocationSearch/1824"
+NHS_111_ONLINE = "https://111.nhs.uk/"
+FIND_GP = "https://www.nhs.uk/service-search/find-a-gp"
 
 
-def illustration_template(slug: str) -> str:
+@dataclass(frozen=True)
+class Action:
+    label: str
+    href: str
+    kind: str  # "call" (a tel: link, the main button) or "find" (a service finder)
+
+
+# The one or two things to do first, per level, most important first.
+ACTIONS: dict[str, tuple[Action, ...]] = {
+    "emergency_ambulance": (Action("Call 999 now", "tel:999", "call"),),
+    "emergency": (Action("Find your nearest A&E", FIND_AE, "find"),
+                  Action("Call 999 if you cannot get there safely", "tel:999", "call")),
+    "consultation_24": (Action("Call 111 if your GP surgery is closed", "tel:111", "call"),
+                        Action("Find urgent care near you", FIND_URGENT_CARE, "find"),
+                        Action("Use NHS 111 online", NHS_111_ONLINE, "find")),
+    "consultation": (Action("Find a GP surgery", FIND_GP, "find"),),
+}
+
+
+def actions(level: str) -> tuple[Action, ...]:
+    """What the action box offers for `level` (nothing for self-care)."""
+    return ACTIONS.get(level, ())
+
+
+POSES = (("start", "Start"), ("end", "End"))
+
+
+def drawing_name(slug: str) -> str:
     """The drawing for an exercise; a slug from the database never names a file itself."""
-    name = slug if slug in ILLUSTRATIONS else "generic"
-    return f"patient/illustrations/{name}.svg"
+    return slug if slug in ILLUSTRATIONS else "generic"
 
 
-def split_advice(advice: list[AdviceOut]) -> tuple[list[AdviceOut], list[AdviceOut]]:
-    """(advice to read before the exercises, in LEAD_ADVICE order; the rest, in order)."""
-    lead = [a for slug in LEAD_ADVICE for a in advice if a.slug == slug]
-    return lead, [a for a in advice if a.slug not in LEAD_ADVICE]
+def drawings(slug: str) -> list[tuple[str, str]]:
+    """(caption, template) of the start and the end position of an exercise's drawing."""
+    name = drawing_name(slug)
+    return [(caption, f"patient/illustrations/{name}-{pose}.svg") for pose, caption in POSES]
+
+
+def split_advice(advice: list[AdviceOut]) -> tuple[dict[str, AdviceOut], list[AdviceOut]]:
+    """(advice with its own place, by slug; the rest, in order)."""
+    placed = {a.slug: a for a in advice if a.slug in PLACED_ADVICE}
+    return placed, [a for a in advice if a.slug not in PLACED_ADVICE]
+
+
+def both_sides(exercise: ExerciseOut) -> bool:
+    """Whether the steps say to do it on one side, then the other."""
+    words = ("other side", "other leg", "other knee", "each side", "both sides")
+    return any(w in step.lower() for step in exercise.instructions for w in words)
 
 
 def advice_blocks(text: str) -> list[tuple[str, str | list[str]]]:

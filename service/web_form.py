@@ -21,6 +21,27 @@ YES, NO = "yes", "no"
 YES_NO = ({"value": YES, "label": "Yes"}, {"value": NO, "label": "No"})
 
 
+# Whole-number questions with few enough answers are a row of radio buttons, with words
+# for what the two ends mean (the rest read as numbers).
+SCALE_MAX_POINTS = 11
+SCALE_ENDS: dict[str, tuple[str, str]] = {
+    "pain_score": ("No pain", "Worst pain you can imagine"),
+}
+
+
+def scale(question: dict) -> list[int] | None:
+    """The points of a question shown as a scale of radios, or None for a text box."""
+    lo, hi = question.get("minimum"), question.get("maximum")
+    if question["type"] != "integer" or lo is None or hi is None:
+        return None
+    return list(range(lo, hi + 1)) if hi - lo + 1 <= SCALE_MAX_POINTS else None
+
+
+def scale_ends(name: str, question: dict) -> tuple[str, str]:
+    """Words for the two ends of a scale question."""
+    return SCALE_ENDS.get(name, (str(question["minimum"]), str(question["maximum"])))
+
+
 def flat_questions() -> Iterator[tuple[str, dict]]:
     """(form name, question) for every answerable question, groups flattened, in order."""
     for question in questionnaire()["questions"]:
@@ -50,6 +71,8 @@ def first_control_id(name: str, question: dict | None) -> str:
         return f"{field_id(name)}-{YES}"
     if question["type"] == "choice":
         return f"{field_id(name)}-{question['choices'][0]['value']}"
+    if scale(question):
+        return f"{field_id(name)}-{question['minimum']}"
     return field_id(name)
 
 
@@ -104,7 +127,7 @@ def _reworded(question: dict | None, message: str) -> str:
     if kind == "choice":
         return "Please choose one of the answers."
     if message == "required":
-        return f"Please enter a number {span}."
+        return "Please choose a number." if scale(question) else f"Please enter a number {span}."
     if message.startswith("must be a whole number"):
         # The API's own words, kept so both say the same thing about the same answer.
         return f"This must be a whole number {span}, written in digits."

@@ -13,7 +13,7 @@ from admin.views.base import PanelModelView, Problem, committed_value
 from rules import schema
 from service.extensions import db
 from service.models import Rule
-from service.result_view import ILLUSTRATIONS
+from service.result_view import ILLUSTRATIONS, drawings
 
 CATEGORIES = {c: c for c in get_args(schema.ExerciseCategory)}
 # The drawings the patient pages have, by name; anything else shows the plain figure.
@@ -132,6 +132,13 @@ class ExerciseView(LibraryView):
     }
     form_widget_args = {"instructions": {"rows": 8}, "cautions": {"rows": 4},
                         "purpose": {"rows": 2}}
+    # The form previews the drawing it offers (templates/panel/_drawing_preview.html).
+    create_template = "panel/exercise_create.html"
+    edit_template = "panel/exercise_edit.html"
+
+    def drawing_previews(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(choice, its label, its (caption, template) pairs) for every drawing offered."""
+        return [(name, label, drawings(name)) for name, label in DRAWINGS.items()]
 
 
 class AdviceView(LibraryView):

@@ -44,7 +44,8 @@ def assert_inert(html: str) -> None:
 
 
 def post_form(client, intake: dict):
-    return client.post("/", data=form_answers(intake))
+    """Send the answers; like a browser, follow the 303 to the result's own address."""
+    return client.post("/", data=form_answers(intake), follow_redirects=True)
 
 
 def test_payloads_in_a_referral_are_text_on_the_result_and_the_doctors_summary(

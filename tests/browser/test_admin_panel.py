@@ -76,14 +76,11 @@ def shot(page, artifacts, name: str) -> None:
 
 def patient_hold(page, live_server, artifacts) -> str:
     """What the patient's result page says about the hamstring stretch's hold."""
+    from tests.browser.test_patient_pages import fill_by_name, submit
+
     page.goto(live_server.url)
-    for name, value in form_answers(HAMSTRINGS).items():
-        radio = page.locator(f'input[type=radio][name="{name}"][value="{value}"]')
-        if radio.count():
-            radio.check()
-        else:
-            page.locator(f'[name="{name}"]').fill(value)
-    page.get_by_role("button", name="See my result").click()
+    fill_by_name(page, form_answers(HAMSTRINGS))  # page by page, to the check page
+    submit(page)
     stretch = page.locator('[data-exercise="hamstring_stretch"]')
     stretch.screenshot(path=str(artifacts / "admin-06-patient-result.png"))
     return stretch.locator("dl.dose div", has_text="Hold").inner_text()
@@ -240,3 +237,24 @@ def test_the_tab_of_the_page_one_is_on_stays_quiet(panel):
     page.locator("a.nav-link.active", has_text="Edit").click()
     page.wait_for_timeout(200)  # a refused javascript: URL is reported after the click
     assert page.url == editing
+
+
+def test_the_exercise_editor_previews_the_drawing_it_offers(panel, artifacts):
+    """Start and end position of the chosen drawing, swapped as another is chosen."""
+    page = panel
+    menu(page, "Edit the draft", "Exercises")
+    page.locator("tr", has_text="hamstring_stretch").get_by_title("Edit Record").click()
+    preview = page.locator("[data-drawing-preview]")
+    shown = preview.locator("[data-preview-for]:visible")
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_attribute("data-preview-for", "hamstring_stretch")
+    poses = shown.locator("svg.illustration")
+    expect(poses).to_have_count(2)
+    assert [poses.nth(i).get_attribute("data-pose") for i in range(2)] == ["start", "end"]
+    assert poses.first.bounding_box()["width"] > 150  # large enough to judge
+    # flask-admin's select2 hides the real select: choose through it, as a person would.
+    page.evaluate("""() => { const s = document.getElementById('illustration');
+        s.value = 'bird_dog'; s.dispatchEvent(new Event('change')); }""")
+    expect(shown).to_have_attribute("data-preview-for", "bird_dog")
+    expect(shown.locator('svg[data-drawing="bird_dog"]')).to_have_count(2)
+    shot(page, artifacts, "13-drawing-preview")

@@ -129,12 +129,15 @@ def test_the_web_form_keeps_the_answers_and_says_so_when_they_cannot_be_saved(ou
     assert response.mimetype == "text/html"
     assert "Your answers could not be saved" in page
     assert "there is no result yet" in page and "emergency department now" in page
-    assert f'value="{answers["age"]}"' in page  # the answers are still filled in
+    # The answers are kept, on the page to check them, with the button to send them again.
+    assert f'<dd>{answers["age"]}</dd>' in page and "See my result" in page
     assert "data-triage-level" not in page  # no result that was not stored
     assert response.headers["Cache-Control"] == "no-store"
 
     restore()
     assert stored() == 0
-    again = client.post("/", data=answers)  # pressing the button again, as told
+    # Pressing the button again, as told: the page's own form, with its own token.
+    again = client.post("/questions/check", data={"csrf_token": answers["csrf_token"]},
+                        follow_redirects=True)
     assert again.status_code == 200 and "data-triage-level" in again.get_data(as_text=True)
     assert stored() == 1

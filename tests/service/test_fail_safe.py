@@ -130,12 +130,12 @@ def test_the_ordinary_path_is_not_the_fail_safe(client, intake):
 
 
 def test_an_unexpected_page_error_still_gives_the_urgent_advice(app, client, monkeypatch):
-    import service.pages
+    import service.step_view
 
     def broken(*args, **kwargs):
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr(service.pages, "render_template", broken)
+    monkeypatch.setattr(service.step_view, "render_template", broken)
     response = client.get("/")
     assert response.status_code == 500
     words = " ".join(response.get_data(as_text=True).split())

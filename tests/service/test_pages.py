@@ -13,9 +13,10 @@ from werkzeug.datastructures import MultiDict
 import service
 from service import models
 from service.extensions import db
+from service.form_steps import steps
 from service.intake import SECTIONS
 from service.publishing import publish
-from service.result_view import ILLUSTRATIONS
+from service.result_view import FIND_AE, FIND_URGENT_CARE, ILLUSTRATIONS
 from service.vignettes import expectation_problems
 from service.web_form import flat_questions, form_answers, intake_from_form
 from tests.browser.result_reader import read_outcome
@@ -90,50 +91,68 @@ def routine_answers() -> dict[str, str]:
     return form_answers(VIGNETTES["piriformis"]["intake"])
 
 
-def test_the_form_asks_every_question_by_its_intake_name(web):
-    response = web.get("/")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+def step_pages(client) -> dict[str, str]:
+    """The HTML of every page of questions, by step id, as a new patient first sees it."""
+    return {step.id: client.get(f"/questions/{step.id}").get_data(as_text=True)
+            for step in steps()}
+
+
+def test_the_steps_ask_every_question_by_its_intake_name(web):
+    assert web.get("/").status_code == 200
+    pages = step_pages(web)
+    html = "".join(pages.values())
     page = Page(html)
     for name, question in flat_questions():
         controls = page.named(name)
         assert controls, f"no control for {name}"
+        assert sum(f'name="{name}"' in p for p in pages.values()) == 1, f"{name} asked twice"
         if question["type"] == "boolean":
             assert [c["value"] for c in controls] == ["yes", "no"]
         elif question["type"] == "choice":
             assert [c["value"] for c in controls] == [c["value"] for c in question["choices"]]
+        elif name == "pain_score":  # a 0-10 scale of radios, not a text box
+            assert [c["value"] for c in controls] == [str(n) for n in range(11)]
+            assert {c["type"] for c in controls} == {"radio"}
         else:
             assert [c["type"] for c in controls] == ["text"]
         # Nothing is answered for the patient, least of all a safety question.
         assert not any("checked" in c for c in controls), name
     assert all(c["id"] in page.label_for for c in page.controls), "a control has no label"
     assert page.fieldsets == page.legends > 0
-    for title in SECTIONS.values():
-        assert f"{title}</h2>" in html
+    for step_id, title in SECTIONS.items():
+        assert f'<h1 id="step-title">{title}</h1>' in pages[step_id]
     assert "This is not a diagnosis" in html
 
 
+def test_the_pain_scale_has_words_at_both_ends(web):
+    html = web.get("/questions/your_pain").get_data(as_text=True)
+    assert "0 = No pain" in html and "10 = Worst pain you can imagine" in html
+
+
 def test_the_red_flag_questions_are_asked_in_plain_words_on_the_form(web):
-    html = web.get("/").get_data(as_text=True)
+    html = web.get("/questions/safety").get_data(as_text=True)
     assert "numbness or tingling around your genitals, back passage (anus)" in html
     assert "For example, it feels different when you wipe after using the toilet." in html
 
 
-@pytest.mark.parametrize("change, field, words", [
-    (lambda a: a.pop("age"), "age", "Please enter a number from 0 to 120"),
-    (lambda a: a.update(age="abc"), "age", "must be a whole number"),
-    (lambda a: a.update(age="12.5"), "age", "must be a whole number"),
-    (lambda a: a.update(age="130"), "age", "must be a number from 0 to 120"),
-    (lambda a: a.pop("saddle_numbness"), "saddle_numbness", "Please choose Yes or No"),
-    (lambda a: a.update(leg_pain="sideways"), "leg_pain", "Please choose one of the answers"),
+@pytest.mark.parametrize("change, field, words, step", [
+    (lambda a: a.pop("age"), "age", "Please enter a number from 0 to 120", "about_you"),
+    (lambda a: a.update(age="abc"), "age", "must be a whole number", "about_you"),
+    (lambda a: a.update(age="12.5"), "age", "must be a whole number", "about_you"),
+    (lambda a: a.update(age="130"), "age", "must be a number from 0 to 120", "about_you"),
+    (lambda a: a.pop("saddle_numbness"), "saddle_numbness", "Please choose Yes or No", "safety"),
+    (lambda a: a.update(leg_pain="sideways"), "leg_pain", "Please choose one of the answers",
+     "your_pain"),
 ])
-def test_a_wrong_or_missing_answer_shows_the_form_again(csrf_app, web, change, field, words):
+def test_a_wrong_or_missing_answer_shows_its_step_again(csrf_app, web, change, field, words,
+                                                        step):
     answers = routine_answers()
     change(answers)
     response = post_form(web, answers)
 
     assert response.status_code == 422
     html = response.get_data(as_text=True)
+    assert f'<h1 id="step-title">{SECTIONS[step]}</h1>' in html  # the page with the problem
     summary = html[html.index('class="error-summary"'):html.index("</ul>")]
     assert words in summary
     target = f"q-{field}" + ("-yes" if field == "saddle_numbness" else "")
@@ -141,9 +160,12 @@ def test_a_wrong_or_missing_answer_shows_the_form_again(csrf_app, web, change, f
     assert f'href="#{target}"' in summary
     assert f'id="{target}"' in html
     assert f'id="q-{field}-error"' in html  # and next to the question itself
-    # The other answers are kept as they were given.
-    assert f'value="{answers["pain_score"]}"' in html
-    assert re.search(r'id="q-fever-no"\s+name="fever"\s+value="no" checked', html)
+    # The other answers are kept as they were given, on their own pages.
+    pain = web.get("/questions/your_pain").get_data(as_text=True)
+    assert re.search(rf'id="q-pain_score-{answers["pain_score"]}"[^>]*value="'
+                     rf'{answers["pain_score"]}" checked', pain)
+    safety = web.get("/questions/safety").get_data(as_text=True)
+    assert re.search(r'id="q-fever-no"\s+name="fever"\s+value="no" checked', safety)
     assert stored(csrf_app) == 0
 
 
@@ -222,11 +244,14 @@ def test_a_referral_with_a_routine_shows_the_referral_first(web):
     html = post_form(web, form_answers(VIGNETTES["chronic-medium-risk"]["intake"])).get_data(
         as_text=True)
     assert 'data-triage-level="consultation"' in html
+    # The action, then the summary for the doctor, then the routine with the walking plan
+    # in one place, then the stop signs and when to get help.
     order = [html.index(marker) for marker in (
         "Book an appointment with a doctor or physiotherapist</h1>", "Within about 2 weeks",
-        "Summary for your doctor", 'data-advice="stop_signs"', 'data-exercise="walking"',
-        "Your walking plan")]
+        "Summary for your doctor", 'id="exercises-title"', 'data-exercise="walking"',
+        "Walking: your plan", 'data-advice="stop_signs"', "When to get help")]
     assert order == sorted(order)
+    assert html.count('data-exercise="walking"') == 1  # no separate walking card
 
 
 def test_a_walker_already_at_the_goal_is_told_to_keep_going_not_given_a_chart(web):
@@ -289,9 +314,16 @@ def test_an_unknown_drawing_falls_back_to_the_generic_one(csrf_app, web):
 
 
 def test_every_drawing_offered_exists_and_every_drawing_is_offered():
-    """The admin panel offers ILLUSTRATIONS; each must be a file, and no file left out."""
+    """The admin panel offers ILLUSTRATIONS; each must be a pair of files (start and end
+    position), and no file left out."""
     folder = Path(service.__file__).parent / "templates" / "patient" / "illustrations"
-    assert {p.stem for p in folder.glob("*.svg")} == {*ILLUSTRATIONS, "generic"}
+    assert {p.stem for p in folder.glob("*.svg")} == {
+        f"{name}-{pose}" for name in {*ILLUSTRATIONS, "generic"} for pose in ("start", "end")}
+    for path in folder.glob("*.svg"):
+        name, pose = path.stem.rsplit("-", 1)
+        svg = path.read_text()
+        assert f'data-drawing="{name}" data-pose="{pose}"' in svg
+        assert 'aria-hidden="true"' in svg and "<script" not in svg and "style=" not in svg
 
 
 def test_the_fail_safe_result_is_a_referral_without_a_routine(web, monkeypatch):
@@ -319,14 +351,18 @@ def test_form_answers_and_intake_from_form_are_inverses(vignettes):
         assert intake_from_form(MultiDict(form_answers(v["intake"]))) == v["intake"]
 
 
-@pytest.mark.parametrize("level, title, call", [
-    ("emergency_ambulance", "Call an ambulance now", 'href="tel:999">Call 999 for an ambulance'),
-    ("emergency", "Go to an emergency department now", 'href="tel:999">call 999'),
-    ("consultation_24", "See a doctor today", "Within 24 hours"),
+@pytest.mark.parametrize("level, title, calls", [
+    ("emergency_ambulance", "Call an ambulance now", ['href="tel:999">Call 999 now']),
+    ("emergency", "Go to an emergency department now",
+     [f'href="{FIND_AE}" rel="noreferrer">Find your nearest A&amp;E',
+      'href="tel:999">Call 999 if you cannot get there safely']),
+    ("consultation_24", "See a doctor today",
+     ["Within 24 hours", 'href="tel:111">Call 111',
+      f'href="{FIND_URGENT_CARE}" rel="noreferrer">Find urgent care near you']),
     ("consultation", "Book an appointment with a doctor or physiotherapist",
-     "Within about 2 weeks"),
+     ["Within about 2 weeks", "Find a GP surgery"]),
 ])
-def test_each_referral_level_has_its_own_call_to_action(app, intake, level, title, call):
+def test_each_referral_level_has_its_own_call_to_action(app, intake, level, title, calls):
     """Every level is rendered, including any the default rules do not use yet."""
     from service.intake import Intake
     from service.outcome import LEVEL_GUIDANCE, Outcome, Reason, Referral
@@ -341,10 +377,15 @@ def test_each_referral_level_has_its_own_call_to_action(app, intake, level, titl
     with app.test_request_context("/", method="POST"):
         html = render_result(Intake.model_validate(intake), outcome)
     assert f'data-triage-level="{level}"' in html
-    assert f'<h1 id="result-title">{title}</h1>' in html
-    assert call in html
+    action = html[html.index('<section class="action'):]
+    action = action[:action.index("</section>")]
+    assert f'<h1 id="result-title">{title}</h1>' in action
+    for call in calls:
+        assert call in action
     assert "Because of what you told us." in html and "This is not a diagnosis" in html
-    assert ("tel:999" in html) == level.startswith("emergency")
+    # Only those told to go now are offered 999 first; 111 is for "today".
+    assert ("tel:999" in action) == level.startswith("emergency")
+    assert ("tel:111" in action) == (level == "consultation_24")
 
 
 @pytest.mark.parametrize("text, blocks", [

@@ -18,6 +18,11 @@ depends_on = None
 
 
 def upgrade():
+    # A database made by create_all before migrations existed is stamped at 0001 but may
+    # already have this column (service.database.upgrade_schema): adopt it as it is.
+    columns = {c['name'] for c in sa.inspect(op.get_bind()).get_columns('triagerecord')}
+    if 'access_hash' in columns:
+        return
     with op.batch_alter_table('triagerecord', schema=None) as batch_op:
         batch_op.add_column(sa.Column('access_hash',
                                       sqlmodel.sql.sqltypes.AutoString(length=64),
