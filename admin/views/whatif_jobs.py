@@ -30,12 +30,18 @@ RECENT_JOBS = 20
 
 
 class StartForm(AdminForm):
+    scope = fields.RadioField(
+        "Which stored intakes", default="all",
+        choices={"all": "All of history", "range": "Only the days below"},
+        validators=[validators.InputRequired("choose which intakes to replay")])
     since = fields.DateField("From (first day, optional)", validators=[validators.Optional()])
     until = fields.DateField("To (last day, optional)", validators=[validators.Optional()])
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise validators.ValidationError("the last day comes before the first")
+        if self.scope.data == "range" and not (field.data or self.since.data):
+            raise validators.ValidationError("give a first day, a last day or both")
 
 
 class CancelForm(AdminForm):
@@ -73,9 +79,12 @@ class WhatIfJobView(RoleRequired, BaseView):
             flash("The draft cannot run: " + "; ".join(problems), "error")
             return self.index(form=form, status=409)
         # The last day is included: the range ends at the start of the day after it.
-        until = _day_start(form.until.data + timedelta(days=1)) if form.until.data else None
+        ranged = form.scope.data == "range"
+        until = (_day_start(form.until.data + timedelta(days=1))
+                 if ranged and form.until.data else None)
+        since = _day_start(form.since.data) if ranged else None
         try:
-            job = create_job(actor(), _day_start(form.since.data), until)
+            job = create_job(actor(), since, until)
         except JobAlreadyRunning as error:
             flash("A what-if for this draft is already running: follow it here.", "info")
             return redirect(url_for(".job_view", job_id=error.job.id))

@@ -185,7 +185,7 @@ def feedback():
 @bp.get("/cds-services/results/<token>")
 def result_for_clinician(token: str):
     """The result page of one triage, for the clinician who got the card (a signed link)."""
-    from service.pages import render_result
+    from service.result_pages import render_result
 
     try:
         reference = URLSafeTimedSerializer(current_app.secret_key, LINK_SALT).loads(

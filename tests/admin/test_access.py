@@ -25,6 +25,11 @@ MATRIX: list[tuple[str, str, str, int]] = [
     ("POST", "/admin/tryit/", "viewer", 200),
     ("GET", "/admin/whatif/", "viewer", 200),
     ("POST", "/admin/whatif/", "viewer", 200),
+    ("GET", "/admin/whatifjobs/", "viewer", 200),
+    ("POST", "/admin/whatifjobs/start/", "editor", 400),  # nothing chosen: no job started
+    ("GET", "/admin/whatifjobs/999/", "viewer", 404),  # no such job
+    ("GET", "/admin/whatifjobs/999/progress.json", "viewer", 404),
+    ("POST", "/admin/whatifjobs/999/cancel/", "editor", 404),
     ("GET", "/admin/trycourse/", "viewer", 200),
     ("POST", "/admin/trycourse/", "viewer", 200),
     ("GET", "/admin/publish/", "viewer", 200),
@@ -108,7 +113,7 @@ def test_the_matrix_covers_every_admin_url(matrix_app):
     for rule in matrix_app.url_map.iter_rules():
         if not rule.rule.startswith("/admin") or rule.endpoint.endswith("static"):
             continue
-        path = rule.rule.replace("<export_type>", "csv")
+        path = rule.rule.replace("<export_type>", "csv").replace("<int:job_id>", "999")
         missing += [(m, path) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})
                     if (m, path) not in covered]
     assert missing == []

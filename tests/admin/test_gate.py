@@ -47,6 +47,24 @@ def officer(app):
     return sign_in_via_page(app, "safety_officer")
 
 
+@pytest.fixture
+def saddle_unguarded(app):
+    """The team's deliberate change, as they would make it: the vignettes demanding A&E
+    for saddle numbness are removed from the draft's test set first. What is left for the
+    gate to catch is the probes, which only a safety officer's approval can pass."""
+    from service.models import Vignette
+
+    def answers_saddle(v) -> bool:
+        return bool(v.intake.get("saddle_numbness")) or any(
+            (c.get("answers") or c).get("saddle_numbness") for c in (v.checkins or []))
+
+    with app.app_context():
+        for vignette in db.session.scalars(db.select(Vignette)).all():
+            if answers_saddle(vignette):
+                db.session.delete(vignette)
+        db.session.commit()
+
+
 def audit(app, action: str) -> list[AuditEntry]:
     with app.app_context():
         return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action)
@@ -105,7 +123,7 @@ def test_narrowing_the_saddle_numbness_condition_is_refused(app, editor, publish
 
 
 def test_an_approved_downgrade_is_published_by_someone_else_and_audited(
-        app, editor, publisher, officer):
+        saddle_unguarded, app, editor, publisher, officer):
     edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
     page = page_text(officer.get("/admin/publish/approve/"))
     assert SADDLE_ALONE in page and "Approve the draft" in page
@@ -125,7 +143,7 @@ def test_an_approved_downgrade_is_published_by_someone_else_and_audited(
     assert published.after["approved_by"] == "safety_officer@example.org"
 
 
-def test_a_draft_edit_after_approval_voids_it(app, editor, publisher, officer):
+def test_a_draft_edit_after_approval_voids_it(saddle_unguarded, app, editor, publisher, officer):
     edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
     assert approve_via_page(officer, "Deliberate, reviewed with the team.").status_code == 302
     with app.app_context():  # any change at all: here, an exercise's hold
@@ -138,7 +156,7 @@ def test_a_draft_edit_after_approval_voids_it(app, editor, publisher, officer):
     assert versions(app) == [1]
 
 
-def test_the_approver_cannot_publish_what_they_approved(app, editor, officer):
+def test_the_approver_cannot_publish_what_they_approved(saddle_unguarded, app, editor, officer):
     edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
     assert approve_via_page(officer, "Deliberate, reviewed with the team.").status_code == 302
     # A safety officer cannot publish at all; promoted to publisher, still not this draft.
@@ -214,8 +232,8 @@ def test_a_referral_rule_nothing_would_miss_is_reported_and_needs_approval(app, 
         "Fever, night pain and an accident"]
 
 
-def test_approving_a_draft_that_changed_since_the_page_was_read_is_refused(app, editor,
-                                                                           officer):
+def test_approving_a_draft_that_changed_since_the_page_was_read_is_refused(
+        saddle_unguarded, app, editor, officer):
     edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
     page = officer.get("/admin/publish/approve/")  # the officer reads the draft ...
     edit_rule_via_page(editor, app, "ces_bladder_bowel_change", enabled=None)  # ... it changes

@@ -37,7 +37,7 @@ def test_editor_starts_a_job_from_the_rendered_form_and_reads_the_result(csrf_ap
     page = editor.get("/admin/whatifjobs/")
     assert page.status_code == 200
     assert set(find_form(page.get_data(), "Replay the draft").fields) == {
-        "csrf_token", "since", "until"}
+        "csrf_token", "scope", "since", "until"}
     started = submit(editor, page, "Replay the draft")
     assert started.status_code == 302, page_text(started)
     job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
@@ -95,7 +95,7 @@ def test_anonymous_is_sent_to_sign_in(csrf_app):
 def test_a_range_ending_before_it_starts_is_refused_by_name(csrf_app, users):
     editor = signed_in(csrf_app, "editor")
     response = submit(editor, editor.get("/admin/whatifjobs/"), "Replay the draft",
-                      since="2026-06-02", until="2026-06-01")
+                      scope="range", since="2026-06-02", until="2026-06-01")
     assert response.status_code == 400
     assert "the last day comes before the first" in page_text(response)
 

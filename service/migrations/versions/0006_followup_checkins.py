@@ -21,6 +21,10 @@ PROGRESSION = ('unlock_week', 'hold_seconds_step', 'hold_seconds_max', 'reps_ste
 
 
 def upgrade():
+    # A database made by create_all before migrations existed is stamped at 0001 but may
+    # already have these (service.database.upgrade_schema): adopt them as they are.
+    if sa.inspect(op.get_bind()).has_table('checkin'):
+        return
     op.create_table(
         'checkin',
         sa.Column('id', sa.Integer(), nullable=False),
