@@ -14,12 +14,11 @@ from admin.models import ROLES, User, new_session_token
 from admin.views.users import EMAIL, password_problem
 from service.audit import record_change
 from service.extensions import db
+from service.program import command_name
 
 
 def first_user_hint() -> str:
     """How to make the first clinician account, as a command that runs from here."""
-    from service.cli import command_name
-
     return ("No clinician accounts exist yet. Create the first one (it will ask for a "
             f"password) with:\n    {command_name()} create-user you@example.org "
             "--role publisher")

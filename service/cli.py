@@ -5,29 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sys
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-PROGRAM = "sciatica-triage"
-
-
-def command_name() -> str:
-    """How to type this program again from here: its name if the shell finds this same
-    program on PATH, else its path (say `.venv/bin/sciatica-triage`)."""
-    invoked = sys.argv[0] if sys.argv and sys.argv[0] else PROGRAM
-    if os.path.basename(invoked) != PROGRAM:  # a test runner, gunicorn, python -c ...
-        return PROGRAM
-    on_path = shutil.which(PROGRAM)
-    if on_path and os.path.realpath(on_path) == os.path.realpath(invoked):
-        return PROGRAM
-    relative = os.path.relpath(invoked)
-    if relative.startswith(os.pardir):
-        return os.path.abspath(invoked)
-    return relative if os.sep in relative else os.path.join(os.curdir, relative)
+from service.program import command_name
 
 
 def _create_app():

@@ -135,7 +135,7 @@ def test_the_help_lists_no_generic_flask_options():
 ])
 def test_the_command_is_named_as_it_can_be_typed_again(monkeypatch, tmp_path, on_path,
                                                        typed, shown):
-    from service.cli import command_name
+    from service.program import command_name
 
     program = tmp_path / "venv" / "bin" / "sciatica-triage"
     program.parent.mkdir(parents=True)
