@@ -97,3 +97,33 @@ def test_a_fresh_install_on_python_313_triages_the_public_vignettes(tmp_path):
         # Exercises come only from rules that fired in the engine, never from the fail-safe.
         chosen = {e["slug"] for e in (outcome["routine"] or {}).get("exercises", [])}
         assert set(expect.get("exercises_include", [])) <= chosen, vignette["id"]
+
+
+@pytest.mark.slow
+def test_a_broken_engine_in_pips_cache_is_neither_reused_nor_kept(tmp_path):
+    """pip caches built wheels by interpreter version, not by build flags: a 3.13 wheel
+    someone built without the mapping must not be what scripts/build-engine.sh installs."""
+    python = python_313()
+    if python is None:
+        if os.environ.get("CI"):
+            pytest.fail("no Python 3.13 on this CI machine")
+        pytest.skip("no Python 3.13 on this machine (.ci/run installs one)")
+    env = {**os.environ, "PIP_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("CPPFLAGS", None)
+    plain, built = tmp_path / "plain", tmp_path / "built"
+    for venv in (plain, built):
+        subprocess.run([python, "-m", "venv", str(venv)], check=True, timeout=120)
+    # The premise: built as it is, the engine installs and then cannot be imported, and
+    # pip keeps that wheel in its cache.
+    subprocess.run([str(plain / "bin" / "pip"), "install", "--quiet", "durable-rules==2.0.28"],
+                   env=env, check=True, timeout=600)
+    broken = subprocess.run([str(plain / "bin" / "python"), "-c", "import durable_rules_engine"],
+                            capture_output=True, text=True)
+    assert "PyEval_CallObject" in broken.stderr
+    cached = sorted((tmp_path / "cache").rglob("durable_rules-*-cp313-*.whl"))
+    assert len(cached) == 1
+
+    subprocess.run(["bash", str(ROOT / "scripts" / "build-engine.sh"), str(built)], env=env,
+                   check=True, timeout=600)
+    subprocess.run([str(built / "bin" / "python"), "-c", "import durable.lang"], check=True)
+    assert sorted((tmp_path / "cache").rglob("durable_rules-*-cp313-*.whl")) == cached
