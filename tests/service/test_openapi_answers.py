@@ -18,7 +18,7 @@ def test_a_get_endpoint_lists_no_422_and_ignores_any_query(client, path):
 
 
 def test_triage_lists_the_503_it_gives_when_the_database_is_down(outage, intake):  # noqa: F811
-    app, cut, _restore = outage
+    app, cut, restore = outage
     client = app.test_client()
     doc = client.get("/openapi.json").get_json()
     listed = doc["paths"]["/api/v1/triage"]["post"]["responses"]
@@ -27,7 +27,10 @@ def test_triage_lists_the_503_it_gives_when_the_database_is_down(outage, intake)
     schema = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]]
 
     cut()
-    response = client.post("/api/v1/triage", json=intake)
+    try:
+        response = client.post("/api/v1/triage", json=intake)
+    finally:
+        restore()  # the fixture's teardown needs the database back
     assert response.status_code == 503
     body = response.get_json()
     assert set(body) == set(schema["properties"]) and set(schema["required"]) <= set(body)
