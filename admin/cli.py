@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -14,9 +14,14 @@ from admin.models import ROLES, User, new_session_token
 from admin.views.users import EMAIL, password_problem
 from service.audit import record_change
 from service.extensions import db
+from service.program import command_name
 
-HINT = ("No clinician accounts exist yet. Create the first one (it will ask for a "
-        "password) with:\n    sciatica-triage create-user you@example.org --role publisher")
+
+def first_user_hint() -> str:
+    """How to make the first clinician account, as a command that runs from here."""
+    return ("No clinician accounts exist yet. Create the first one (it will ask for a "
+            f"password) with:\n    {command_name()} create-user you@example.org "
+            "--role publisher")
 
 
 def _read_password() -> str:
@@ -50,7 +55,9 @@ def create_user_command(email: str, role: str) -> None:
     record_change("command line", "create", "user", email[:80], None,
                   {"email": email, "role": role, "active": True})
     db.session.commit()
-    click.echo(f"Created {role} {email}. Sign in at /admin/.")
+    port = current_app.config["PORT"]
+    click.echo(f"Created {role} {email}. Sign in at /admin/ on the service "
+               f"(http://localhost:{port}/admin/ when it runs on this machine).")
 
 
 @click.command("set-password")
@@ -86,7 +93,7 @@ def hint_if_no_users() -> bool:
     """Print how to create the first account when there is none; True if it printed."""
     if db.session.scalar(select(User.id).limit(1)) is not None:
         return False
-    click.echo(HINT, err=True)
+    click.echo(first_user_hint(), err=True)
     return True
 
 

@@ -3,7 +3,7 @@
 # `apt-get update`, then one `apt-get install` of everything lacking.
 #
 #   scripts/system-deps.sh            to install and serve: gcc (durable-rules builds its
-#                                     C core), Python's venv and headers
+#                                     C core), Python's venv and headers (of $PYTHON)
 #   scripts/system-deps.sh --tests    also Chromium (browser tests) and npm (axe-core)
 #   scripts/system-deps.sh --tests --postgres    also PostgreSQL (.ci/run)
 #
@@ -20,12 +20,18 @@ for arg in "$@"; do
   esac
 done
 
+# The Python the service is installed with (scripts/install.sh): PYTHON, or python3.
+# Debian names the packages of python3.13 python3.13-venv and python3.13-dev.
+python=${PYTHON:-python3}
+package=python3
+[[ $python =~ ^python3\.[0-9]+$ ]] && package=$python
+
 build=() extra=()
 command -v gcc >/dev/null 2>&1 || build+=(gcc)
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || build+=(python3-venv)
-python3 -c 'import os, sysconfig
+"$python" -c 'import ensurepip, venv' >/dev/null 2>&1 || build+=("$package-venv")
+"$python" -c 'import os, sysconfig
 raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
-  2>/dev/null || build+=(python3-dev)
+  2>/dev/null || build+=("$package-dev")
 if ((tests)); then
   command -v chromium >/dev/null 2>&1 || extra+=(chromium)
   command -v npm >/dev/null 2>&1 || extra+=(npm)

@@ -53,6 +53,22 @@ class Questionnaire(BaseModel):
     questions: list[dict]
 
 
+class Unavailable(BaseModel):
+    error: str
+    detail: str
+    retry_after: int
+
+
+class ReadOnly(Response):
+    """The answers of an endpoint that reads no query or body: spectree adds a 422 for a
+    failed request validation to every endpoint, which these can never give."""
+
+    def add_model(self, code, model, replace=True, description=None):
+        if code == 422 and not replace:  # spectree's automatic one, not a declared one
+            return
+        super().add_model(code, model, replace, description)
+
+
 def invalid(error: IntakeError):
     return jsonify({"error": "invalid intake", "fields": error.fields}), error.status
 
@@ -61,7 +77,7 @@ def invalid(error: IntakeError):
 @spec.validate(
     json=Intake,
     resp=Response(HTTP_200=Outcome, HTTP_400=InvalidIntake, HTTP_413=InvalidIntake,
-                  HTTP_415=InvalidIntake, HTTP_422=InvalidIntake),
+                  HTTP_415=InvalidIntake, HTTP_422=InvalidIntake, HTTP_503=Unavailable),
     skip_validation=True,  # parsed below, more strictly than a generic validator can
     tags=["triage"],
 )
@@ -77,14 +93,14 @@ def post_triage():
 
 
 @bp.get("/api/v1/questionnaire")
-@spec.validate(resp=Response(HTTP_200=Questionnaire), skip_validation=True, tags=["intake"])
+@spec.validate(resp=ReadOnly(HTTP_200=Questionnaire), skip_validation=True, tags=["intake"])
 def get_questionnaire():
     """The questions, their types, allowed values and help text, in display order."""
     return jsonify(questionnaire())
 
 
 @bp.get("/api/v1/exercises")
-@spec.validate(resp=Response(HTTP_200=ExerciseLibrary, HTTP_503=Health),
+@spec.validate(resp=ReadOnly(HTTP_200=ExerciseLibrary, HTTP_503=Health),
                skip_validation=True, tags=["intake"])
 def get_exercises():
     """The exercise library of the published ruleset version."""
@@ -100,7 +116,7 @@ def get_exercises():
 
 
 @bp.get("/healthz")
-@spec.validate(resp=Response(HTTP_200=Health, HTTP_503=Health), skip_validation=True,
+@spec.validate(resp=ReadOnly(HTTP_200=Health, HTTP_503=Health), skip_validation=True,
                tags=["operations"])
 def healthz():
     """200 once the service can triage, with the active ruleset version."""

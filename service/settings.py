@@ -43,6 +43,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        # `serve` listens on every interface unless told otherwise (127.0.0.1: this machine).
+        "HOST": os.environ.get("HOST", "").strip() or "0.0.0.0",
         "PORT": int(os.environ.get("PORT", "5000")),
         # Seconds to wait for PostgreSQL to accept a connection before answering 503.
         "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "10")),

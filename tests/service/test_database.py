@@ -5,7 +5,7 @@ import os
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from service import create_app
+from service import close_app, create_app
 from service.database import current_revision, head_revision, initialise_database
 from service.extensions import db
 from service.models import RulesetVersion
@@ -41,11 +41,15 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(tmp_path):
     # Its own SQLite app, so this runs in the PostgreSQL pass of the suite as well.
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}",
                       "SECRET_KEY": "test"})
-    with app.app_context():
-        db.engine.dispose()  # a new connection: the pragmas must come with every one
-        with db.engine.connect() as connection:
-            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    try:
+        with app.app_context():
+            db.engine.dispose()  # a new connection: the pragmas must come with every one
+            with db.engine.connect() as connection:
+                assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        # Python 3.13 warns of an SQLite connection left open (an error here): close it.
+        close_app(app)
 
 
 def test_initialise_migrates_seeds_and_publishes_version_1_once(app):
