@@ -112,7 +112,8 @@ def render_result(intake: Intake, outcome: Outcome) -> str:
         view=result_view,
         lead_advice=lead,
         more_advice=more,
-        routine_reasons=[r for r in outcome.reasons if r.rule not in referral_rules],
+        routine_reasons=[r for r in outcome.reasons
+                         if r.applies and r.rule not in referral_rules],
         summary=result_view.doctor_summary(intake, outcome),
         created=result_view.when(outcome.created_at),
     )
