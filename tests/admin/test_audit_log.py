@@ -14,7 +14,9 @@ def entries(app) -> list[AuditEntry]:
 
 def make_changes(app, editor, publisher):
     save_exercise(editor, app, "hamstring_stretch", hold_seconds="45")
-    save_rule(editor, app, "thoracic_pain", enabled="")
+    # Advice no vignette needs: switching off any referral now fails a vignette (every
+    # referring rule is guarded), and the publish would be refused.
+    save_rule(editor, app, "routine_heat", enabled="")
     publisher.post("/admin/publish/publish/", data={"note": "longer hamstring hold"})
 
 
@@ -23,7 +25,7 @@ def test_changes_and_publishes_are_listed_with_before_and_after(app, editor, pub
     make_changes(app, editor, publisher)
     page = words(page_text(viewer.get("/admin/auditentry/")))
     assert "editor@example.org update exercise hamstring_stretch hold_seconds: 30 → 45" in page
-    assert "editor@example.org update rule thoracic_pain enabled: yes → no" in page
+    assert "editor@example.org update rule routine_heat enabled: yes → no" in page
     assert "publisher@example.org publish ruleset_version 2 version 2: longer hamstring hold" \
         in page
 
@@ -31,11 +33,11 @@ def test_changes_and_publishes_are_listed_with_before_and_after(app, editor, pub
 def test_the_log_filters_by_entity_actor_and_action(app, editor, publisher, viewer):
     make_changes(app, editor, publisher)
     rules = page_text(viewer.get("/admin/auditentry/?flt0_what_equals=rule"))
-    assert "thoracic_pain" in rules and "hamstring_stretch" not in rules
+    assert "routine_heat" in rules and "hamstring_stretch" not in rules
     by_publisher = page_text(viewer.get("/admin/auditentry/?flt0_who_contains=publisher"))
-    assert "longer hamstring hold" in by_publisher and "thoracic_pain" not in by_publisher
+    assert "longer hamstring hold" in by_publisher and "routine_heat" not in by_publisher
     publishes = page_text(viewer.get("/admin/auditentry/?flt0_action_equals=publish"))
-    assert "the default knowledge base" in publishes and "thoracic_pain" not in publishes
+    assert "the default knowledge base" in publishes and "routine_heat" not in publishes
 
 
 def test_an_entry_shows_every_changed_field(app, editor, viewer):
