@@ -63,6 +63,22 @@ def test_no_reason_claims_that_other_warning_signs_are_absent(rule):
     assert not ABSENCE_CLAIMS.search(rule.reason), rule.reason
 
 
+# Reassurance that reads wrong under a more urgent referral shown beside it, e.g. "this is
+# not an emergency" from one rule under another rule's "go to A&E now".
+REASSURANCE = re.compile(r"not an emergency|usually recovers|not caused by it|most often|"
+                         r"usually has|unlikely|nothing to worry", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("rule", [r for r in KB.rules if isinstance(r.action, Refer)],
+                         ids=lambda r: r.slug)
+def test_no_referral_reason_reassures_against_a_more_urgent_one(rule):
+    assert not REASSURANCE.search(rule.reason), rule.reason
+
+
+def test_the_reassurance_check_would_catch_the_old_stenosis_wording():
+    assert REASSURANCE.search("(spinal stenosis). This is not an emergency, but a doctor")
+
+
 def test_the_absence_check_would_catch_the_old_both_legs_wording():
     old = ("so a doctor should examine you today, even though you have none of the other "
            "warning signs.")
