@@ -122,15 +122,21 @@ class Intake(BaseModel):
         "For example, it feels different when you wipe after using the toilet.", "safety")
     bladder_bowel_change: bool = ask(
         "Have you had any new problem with your bladder or bowels?",
-        "Difficulty starting to pass urine, not feeling urine flow, or not being able to "
-        "control your bladder or bowels.", "safety")
+        "For example: difficulty starting to pass urine, not feeling urine flow, not "
+        "feeling when your bladder or bowel is full, feeling different when you wipe, or "
+        "not being able to control your bladder or bowels.", "safety")
     sexual_dysfunction: bool = ask(
         "Have you newly lost sexual function or sensation?",
         "For example, loss of erection or loss of feeling during sex.", "safety",
         default=False)
+    difficulty_walking: bool = ask(
+        "Have you newly found it hard to walk because your legs feel heavy, unsteady or "
+        "clumsy?", "", "safety", default=False)
     leg_weakness: Literal["none", "stable", "worsening"] = ask(
         "Is a leg or foot weak?",
         "For example, your foot catches or slaps down when you walk.", "safety")
+    chest_pain: bool = ask(
+        "Do you have chest pain as well as this back pain?", "", "safety", default=False)
     fever: bool = ask(
         "Do you have a fever, chills, shivering fits or night sweats with this pain?", "",
         "safety")
@@ -143,6 +149,8 @@ class Intake(BaseModel):
     recent_infection: bool = ask(
         "In the last 3 months, have you had a bacterial infection, spinal surgery or a "
         "spinal injection?", "A urinary infection counts.", "safety")
+    diabetes: bool = ask("Do you have diabetes?", "Type 1 or type 2.", "safety",
+                         default=False)
     cancer_history: bool = ask("Have you ever been diagnosed with cancer?", "", "safety")
     cancer_years_ago: whole_number(0, 120) | None = ask(
         "If so, how many years ago was it diagnosed or treated?",

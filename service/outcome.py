@@ -79,6 +79,9 @@ class Reason(BaseModel):
 
     rule: str
     text: str
+    # False when the rule fired but what it does is not part of this outcome, e.g. a
+    # routine rule for someone given no routine: kept in `reasons` for audit, not shown.
+    applies: bool = True
 
 
 class Referral(BaseModel):
@@ -134,6 +137,8 @@ class Assembler:
         self.version = version
         self.rules = {r.slug: r for r in kb.rules}
         self.reasons = {r.slug: Reason(rule=r.slug, text=r.reason) for r in kb.rules}
+        self.unapplied = {r.slug: Reason(rule=r.slug, text=r.reason, applies=False)
+                          for r in kb.rules}
         self.exercises = {e.slug: ExerciseOut(**e.model_dump(exclude={"display_order"}))
                           for e in kb.exercises}
         self.advice = {a.slug: AdviceOut(slug=a.slug, title=a.title, text=a.text)
@@ -173,8 +178,21 @@ class Assembler:
         if level in ROUTINE_LEVELS and not withheld:
             routine = self._routine(fired_rules, intake)
         return Outcome(id=reference, triage_level=level, referral=referral, routine=routine,
-                       reasons=[self.reasons[slug] for slug in fired],
+                       reasons=[self._reason(rule, routine) for rule in fired_rules],
                        ruleset_version=self.version, start_back=_start_back(intake))
+
+    def _reason(self, rule, routine: Routine | None) -> Reason:
+        """The rule's reason, marked as not applying when its action is not in the outcome."""
+        action = rule.action
+        if isinstance(action, Refer):
+            applies = True
+        elif isinstance(action, IncludeExercise):
+            applies = routine is not None and any(e.slug == action.exercise
+                                                  for e in routine.exercises)
+        else:
+            applies = routine is not None and any(a.slug == action.advice
+                                                  for a in routine.advice)
+        return self.reasons[rule.slug] if applies else self.unapplied[rule.slug]
 
     def _routine(self, fired_rules: list, intake: Intake) -> Routine:
         chosen: dict[str, ExerciseOut] = {}

@@ -70,7 +70,10 @@ def render_result(intake: Intake | None, outcome: Outcome, template: str = "pati
         more_advice=more,
         walking=next((e for e in outcome.routine.exercises if e.slug == "walking"), None)
         if outcome.routine else None,
-        routine_reasons=[r for r in outcome.reasons if r.rule not in referral_rules],
+        # Routine rules that fired for someone given no routine are kept for audit
+        # (`applies` false) but not shown to them as advice.
+        routine_reasons=[r for r in outcome.reasons
+                         if r.applies and r.rule not in referral_rules],
         summary=result_view.doctor_summary(intake, outcome),
         created=result_view.when(outcome.created_at),
         published=published_on(outcome.ruleset_version),

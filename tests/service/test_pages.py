@@ -237,7 +237,9 @@ def test_the_result_is_stored_once_and_never_cached(csrf_app, web):
         record = db.session.scalar(select(models.TriageRecord))
     assert record.reference == reference.group(0)
     assert record.intake == intake_from_form(MultiDict(routine_answers())) | {
-        "sex": "female", "start_back": None, "cancer_years_ago": None}
+        "sex": "female", "start_back": None, "cancer_years_ago": None,
+        # Revision 2's optional questions, unanswered on this form: stored as "no".
+        "chest_pain": False, "difficulty_walking": False, "diabetes": False}
 
 
 def test_a_referral_with_a_routine_shows_the_referral_first(web):
