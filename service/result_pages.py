@@ -14,6 +14,7 @@ import logging
 from flask import Blueprint, current_app, make_response, render_template, url_for
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from service import result_view
 from service.extensions import db
@@ -37,8 +38,16 @@ def published_on(version: int | None) -> str:
     """The day the rules that decided this result were published, in words."""
     if version is None:
         return "unknown"
-    created = db.session.scalar(select(RulesetVersion.created_at)
-                                .where(RulesetVersion.version == version))
+    try:
+        created = db.session.scalar(select(RulesetVersion.created_at)
+                                    .where(RulesetVersion.version == version))
+    except SQLAlchemyError as error:
+        # A stored result must still open when the version table cannot be read: the
+        # fail-safe's "go to A&E now" is on this page. Only the date is left out.
+        db.session.rollback()
+        log.error("could not read when ruleset version %s was published (%s); result shown "
+                  "without the date", version, type(error).__name__)
+        return "unknown"
     return result_view.day(created) if created else "unknown"
 
 

@@ -48,6 +48,7 @@ def test_saddle_numbness_gets_a_and_e_with_the_version_table_unreachable(
     assert shown_level(page) == "emergency"
     assert page.get_by_role("heading", level=1).inner_text() == \
         "Go to an emergency department now"
+    page.locator(".reasons-box summary").click()  # the reasons are folded under the action
     assert "numbness or tingling around your genitals" in page.locator(".reasons").inner_text()
     assert page.locator(".exercise").count() == 0
     message = page.locator(".referral-message").inner_text()
