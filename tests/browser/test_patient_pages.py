@@ -316,11 +316,13 @@ def test_everything_fits_a_320_pixel_screen(browser, live_server, artifacts):
 
 def test_the_result_prints_as_a_readable_handout(live_server, page, artifacts):
     page.goto(live_server.url)
-    fill_by_name(page, answers_for("remote-cancer"))  # a referral and a full routine
+    # A referral and the fullest routine (remote-cancer has no routine under revision 2).
+    fill_by_name(page, answers_for("chronic-medium-risk"))
     submit(page)
     page.get_by_role("link", name="Handout to print or keep").click()
     page.wait_for_url("**/handout")
     page.emulate_media(media="print")
+    assert shown_level(page) == "consultation"
     assert not page.locator(".site-header").is_visible()
     assert not page.locator(".actions").is_visible()
     assert page.locator(".doctor-summary").is_visible()
@@ -334,11 +336,11 @@ def test_the_result_prints_as_a_readable_handout(live_server, page, artifacts):
             n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
         .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
     assert smallest >= 11 * 4 / 3, f"{smallest} px"  # 11 pt
-    pdf = page.pdf(path=artifacts / "handout-remote-cancer.pdf", format="A4")
+    pdf = page.pdf(path=artifacts / "handout-chronic-medium-risk.pdf", format="A4")
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
     # A handout, not a booklet: the fullest case takes seven, one of them the diary.
     assert 1 <= pages <= 7
-    page.screenshot(path=artifacts / "handout-remote-cancer.png", full_page=True)
+    page.screenshot(path=artifacts / "handout-chronic-medium-risk.png", full_page=True)
 
 
 def pages_to_check(page, live_server):
