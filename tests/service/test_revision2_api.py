@@ -7,7 +7,7 @@ are asked, answered and acted on in the web form as it is rendered.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +15,12 @@ from sqlalchemy import func, select
 from rules.defaults import load_default_knowledge_base
 from rules.schema import Refer
 from service.extensions import db
+from service.intake import SECTIONS
 from service.models import TriageRecord
+from service.web_form import form_answers
 from tests.rules.revision2_cases import CASE_IDS, CASES, answers
+from tests.service.test_form_steps import Form, send, walk
+from tests.service.test_pages import Page, step_pages
 
 NEW_FIELDS = ("chest_pain", "difficulty_walking", "diabetes")
 REFER_RULES = {r.slug for r in load_default_knowledge_base().rules
@@ -118,62 +122,62 @@ def test_the_bladder_question_covers_fullness_and_wiping(client):
 # ---------------------------------------------------------------------------------
 
 
-class RenderedForm(HTMLParser):
-    """The controls a rendered questionnaire offers: radios by name, text inputs, hidden."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.radios: dict[str, list[str]] = {}
-        self.texts: set[str] = set()
-        self.hidden: dict[str, str] = {}
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag != "input":
-            return
-        if a.get("type") == "radio":
-            self.radios.setdefault(a["name"], []).append(a["value"])
-        elif a.get("type") == "hidden":
-            self.hidden[a["name"]] = a.get("value", "")
-        else:
-            self.texts.add(a["name"])
-
-    def fill(self, wanted: dict) -> dict:
-        """A post of `wanted` (JSON answers) made only of controls the page offers."""
-        data = dict(self.hidden)
-        for name, value in wanted.items():
-            if isinstance(value, bool):
-                value = "yes" if value else "no"
-            if name in self.radios:
-                assert str(value) in self.radios[name], (name, value)
-            else:
-                assert name in self.texts, f"the form does not ask {name}"
-            data[name] = str(value)
-        return data
-
-
 @pytest.fixture
 def web(app):
     app.config["WTF_CSRF_ENABLED"] = True
     return app.test_client()
 
 
-def submit(web, wanted: dict) -> str:
-    form = RenderedForm(web.get("/").get_data(as_text=True))
-    response = web.post("/", data=form.fill(wanted))
+def offered(web) -> list[dict]:
+    """Every control the pages of questions offer a new patient (as a browser sees them)."""
+    return [c for html in step_pages(web).values() for c in Form(html).controls]
+
+
+def submit(app, web, wanted: dict) -> tuple[str, dict]:
+    """Answer `wanted` (JSON answers) as a patient does: page by page, on the rendered
+    step forms, then the check page, then the redirect to the result's own address.
+
+    Returns the result page's HTML and the outcome stored for it. Every answer must be
+    one the pages offer, and must reach the triage as given (none dropped on the way)."""
+    fields = form_answers(wanted)
+    controls = offered(web)
+    for name, value in fields.items():
+        assert any(c.get("name") == name and (c.get("type") == "text" or c.get("value") == value)
+                   for c in controls), f"the form does not offer {name}={value}"
+    address = send(web, walk(web, fields))
+    reference = re.fullmatch(r"/result/(ST-[0-9A-Z]{4}-[0-9A-Z]{4})/[A-Za-z0-9_-]+",
+                             address).group(1)
+    response = web.get(address)
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert reference in html
+    with app.app_context():
+        record = db.session.scalar(select(TriageRecord)
+                                   .where(TriageRecord.reference == reference))
+        intake, outcome = record.intake, record.outcome
+    assert {name: intake[name] for name in wanted} == wanted
+    check_reasons_fit_the_outcome(outcome)
+    return html, outcome
+
+
+def not_applying(outcome: dict) -> dict[str, str]:
+    """The reasons stored for audit but not part of the outcome: rule -> text."""
+    return {r["rule"]: r["text"] for r in outcome["reasons"] if not r["applies"]}
 
 
 def test_the_form_renders_the_new_questions_as_yes_no_unanswered(web):
-    html = web.get("/").get_data(as_text=True)
-    form = RenderedForm(html)
+    assert web.get("/").status_code == 200
+    pages = step_pages(web)
+    assert f'<h1 id="step-title">{SECTIONS["safety"]}</h1>' in pages["safety"]
+    safety = Page(pages["safety"])
     for field in NEW_FIELDS:
-        assert form.radios[field] == ["yes", "no"]
-        assert f'id="q-{field}-yes" name="{field}" value="yes" checked' not in html
-    safety = html[html.index("Important safety questions"):html.index("How you move")]
-    assert all(f'name="{field}"' in safety for field in NEW_FIELDS)
+        # Asked once, on the safety questions' page, and nowhere else.
+        assert [step for step, html in pages.items() if f'name="{field}"' in html] == [
+            "safety"], field
+        controls = safety.named(field)
+        assert [c["value"] for c in controls] == ["yes", "no"]
+        assert {c["type"] for c in controls} == {"radio"}
+        assert not any("checked" in c for c in controls), field  # left unanswered
 
 
 @pytest.mark.parametrize(("changes", "level"), [
@@ -182,30 +186,48 @@ def test_the_form_renders_the_new_questions_as_yes_no_unanswered(web):
     ({"diabetes": True}, "consultation"),
     ({"diabetes": True, "fever": True}, "consultation_24"),
 ])
-def test_the_new_questions_answered_on_the_form_change_the_result(web, changes, level):
-    html = submit(web, answers(changes))
+def test_the_new_questions_answered_on_the_form_change_the_result(app, web, changes, level):
+    html, outcome = submit(app, web, answers(changes))
     assert f'data-triage-level="{level}"' in html
+    assert outcome["triage_level"] == level
 
 
-def test_the_form_still_works_when_the_new_questions_are_left_unanswered(web):
-    html = submit(web, answers({}))
+def test_the_form_still_works_when_the_new_questions_are_left_unanswered(app, web):
+    wanted = answers({})
+    assert not set(NEW_FIELDS) & wanted.keys()
+    html, _outcome = submit(app, web, wanted)
     assert 'data-triage-level="self_care"' in html
     assert 'data-advice="pain_relief"' in html
+    with app.app_context():  # unanswered on the form: stored as "no"
+        record = db.session.scalar(select(TriageRecord))
+    assert {f: record.intake[f] for f in NEW_FIELDS} == dict.fromkeys(NEW_FIELDS, False)
 
 
-def test_a_three_year_old_gets_no_adult_routine_on_the_page(web):
-    html = submit(web, answers({"age": 3, "days_since_onset": 7}))
+def test_a_three_year_old_gets_no_adult_routine_on_the_page(app, web):
+    html, outcome = submit(app, web, answers({"age": 3, "days_since_onset": 7}))
     assert 'data-triage-level="consultation_24"' in html
+    assert outcome["routine"] is None
     for adult in ("data-exercise", "Your walking plan", "including work", "data-advice",
                   "Why we chose this routine"):
         assert adult not in html, adult
+    for rule, text in not_applying(outcome).items():  # kept for audit, never shown
+        assert text not in html, rule
 
 
-def test_an_emergency_page_shows_only_the_reasons_for_the_referral(web):
-    html = submit(web, answers({"cancer_history": True, "leg_weakness": "stable",
-                                "leg_pain": "both_legs", "days_since_onset": 20}))
+def test_an_emergency_page_shows_only_the_reasons_for_the_referral(app, web):
+    html, outcome = submit(app, web, answers({"cancer_history": True, "leg_weakness": "stable",
+                                              "leg_pain": "both_legs",
+                                              "days_since_onset": 20}))
     assert 'data-triage-level="emergency"' in html
     for routine_words in ("gentle exercises", "will help support your spine",
                           "Why we chose this routine", "walking plan"):
         assert routine_words not in html, routine_words
     assert "cancer" in html and "both legs" in html
+    # The routine rules that fired are stored for audit, marked as not applying, and
+    # their reasons are not on the page; the referral's own reasons are.
+    hidden = not_applying(outcome)
+    assert "routine_core_pelvic_tilt" in hidden
+    for rule, text in hidden.items():
+        assert text not in html, rule
+    for reason in outcome["referral"]["reasons"]:
+        assert reason["applies"] and reason["text"] in html, reason["rule"]
