@@ -18,9 +18,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def slow_history(live_server, monkeypatch):
-    """2,000 stored intakes, replayed slowly enough (about 4 s) to watch the bar."""
+    """2,000 more stored intakes, replayed slowly enough (about 4 s) to watch the bar;
+    how many there are in all (other tests share the live server's database)."""
     with live_server.app.app_context():
         generate_history(2000, seed=21)
+        total = db.session.scalar(db.select(db.func.count(TriageRecord.id)))
     real = runner.Replayer.replay
 
     def slowly(self, batch):
@@ -29,7 +31,7 @@ def slow_history(live_server, monkeypatch):
 
     monkeypatch.setattr(runner, "BATCH", 100)
     monkeypatch.setattr(runner.Replayer, "replay", slowly)
-    yield
+    yield total
     with live_server.app.app_context():  # leave the shared database as other tests expect
         db.session.execute(db.delete(TriageRecord).where(TriageRecord.reference.like("SY-%")))
         db.session.commit()
@@ -52,7 +54,7 @@ def test_a_what_if_over_history_shows_progress_then_the_result(panel, slow_histo
         timeout=10_000)
     assert page.evaluate("window.__sameDocument === true")
     # When it ends the page reloads once, to show what the draft would change.
-    expect(page.locator(".what-if-summary")).to_contain_text("Replayed 2000 intake(s)",
-                                                             timeout=30_000)
+    expect(page.locator(".what-if-summary")).to_contain_text(
+        f"Replayed {slow_history} intake(s)", timeout=30_000)
     expect(page.locator(".what-if-status")).to_have_text("complete")
     shot(page, artifacts, "what-if-complete")
