@@ -15,8 +15,10 @@ def entries(app) -> list[AuditEntry]:
 
 def make_changes(app, editor, publisher):
     save_exercise(editor, app, "hamstring_stretch", hold_seconds="45")
-    # More urgent, not less: it publishes without a safety officer.
-    save_rule(editor, app, "thoracic_pain", **{"action-level": "consultation_24"})
+    # More urgent, not less, and no other rule made redundant by it (raising upper back
+    # pain would: fever with upper back pain already says GP today): it publishes without
+    # a safety officer.
+    save_rule(editor, app, "weight_loss_age_50_plus", **{"action-level": "consultation_24"})
     assert publish_via_page(publisher, "longer hamstring hold").status_code == 302
 
 
@@ -25,19 +27,19 @@ def test_changes_and_publishes_are_listed_with_before_and_after(app, editor, pub
     make_changes(app, editor, publisher)
     page = words(page_text(viewer.get("/admin/auditentry/")))
     assert "editor@example.org update exercise hamstring_stretch hold_seconds: 30 → 45" in page
-    assert "editor@example.org update rule thoracic_pain action: Refer: GP within 2 weeks" \
-        in page
+    assert ("editor@example.org update rule weight_loss_age_50_plus action: Refer: GP within 2 "
+            "weeks") in page
     assert "publisher@example.org publish version 2 version 2: longer hamstring hold" in page
 
 
 def test_the_log_filters_by_entity_actor_and_action(app, editor, publisher, viewer):
     make_changes(app, editor, publisher)
     rules = page_text(viewer.get("/admin/auditentry/?flt0_what_equals=rule"))
-    assert "thoracic_pain" in rules and "hamstring_stretch" not in rules
+    assert "weight_loss_age_50_plus" in rules and "hamstring_stretch" not in rules
     by_publisher = page_text(viewer.get("/admin/auditentry/?flt0_who_contains=publisher"))
-    assert "longer hamstring hold" in by_publisher and "thoracic_pain" not in by_publisher
+    assert "longer hamstring hold" in by_publisher and "weight_loss_age_50_plus" not in by_publisher
     publishes = page_text(viewer.get("/admin/auditentry/?flt0_action_equals=publish"))
-    assert "the default knowledge base" in publishes and "thoracic_pain" not in publishes
+    assert "the default knowledge base" in publishes and "weight_loss_age_50_plus" not in publishes
 
 
 def test_an_entry_shows_every_changed_field(app, editor, viewer):

@@ -175,14 +175,18 @@ def test_the_approver_cannot_publish_what_they_approved(saddle_unguarded, app, e
 
 def test_restoring_a_weaker_version_needs_approval_then_works(app, editor, publisher,
                                                               officer):
-    # Version 2 sends upper back pain to a GP today; version 1 only within 2 weeks.
-    edit_rule_via_page(editor, app, "thoracic_pain", **{"action-level": "consultation_24"})
-    assert publish_via_page(publisher, "upper back pain: same day").status_code == 302
+    # Version 2 sends unexplained weight loss at 50 or over to a GP today; version 1 only
+    # within 2 weeks. (Not upper back pain: raising it leaves the fever-with-upper-back-pain
+    # rule nothing would miss, which itself needs a safety officer.)
+    edit_rule_via_page(editor, app, "weight_loss_age_50_plus",
+                       **{"action-level": "consultation_24"})
+    assert publish_via_page(publisher, "weight loss at 50 or over: same day").status_code == 302
     response = restore_via_page(publisher, 1)
     assert response.status_code == 409
     page = page_text(response)
     assert "Version 1 was not restored" in page
-    assert any(row.startswith("upper back pain alone see a GP today see a GP within 2 weeks")
+    assert any(row.startswith(
+        "weight loss without trying alone see a GP today see a GP within 2 weeks")
                for row in downgrade_rows(page))
     assert audit(app, "restore_refused")[0].entity_key == "1"
     assert approve_via_page(officer, "Back to version 1 while v2 is reviewed.",
@@ -194,12 +198,13 @@ def test_restoring_a_weaker_version_needs_approval_then_works(app, editor, publi
 
 
 def test_the_confirmation_lists_what_patients_will_see_change(app, editor, publisher):
-    edit_rule_via_page(editor, app, "thoracic_pain", **{"action-level": "consultation_24"})
+    edit_rule_via_page(editor, app, "weight_loss_age_50_plus",
+                       **{"action-level": "consultation_24"})
     page = submit_first_step(publisher)
     text = words(page)
     assert "Confirm: publish the draft?" in text
-    assert "upper back pain alone see a GP within 2 weeks, with the exercises see a GP today" \
-        in text
+    assert ("weight loss without trying alone see a GP within 2 weeks, with the exercises "
+            "see a GP today") in text
     assert versions(app) == [1]  # nothing is published until confirmed
 
 
@@ -249,9 +254,10 @@ def test_approving_a_draft_that_changed_since_the_page_was_read_is_refused(
 
 
 def test_publish_now_publishes_only_the_draft_that_was_confirmed(app, editor, publisher):
-    edit_rule_via_page(editor, app, "thoracic_pain", **{"action-level": "consultation_24"})
+    edit_rule_via_page(editor, app, "weight_loss_age_50_plus",
+                       **{"action-level": "consultation_24"})
     confirm = submit(publisher, publisher.get("/admin/publish/"), "Publish the draft",
-                     note="upper back pain: same day")
+                     note="weight loss at 50 or over: same day")
     assert confirm.status_code == 200
     # Between reading the confirmation and pressing the button, someone switches off a
     # red flag: what was confirmed is no longer what would go live.

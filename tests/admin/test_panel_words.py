@@ -37,15 +37,25 @@ def test_the_rules_list_says_what_the_patient_is_told(viewer):
 
 
 def test_rules_are_grouped_red_flags_other_referrals_then_routine(viewer):
-    page = page_text(viewer.get("/admin/rule/"))
-    groups = re.findall(r'<span class="rule-group">([^<]+)</span>', page)
     kb = load_default_knowledge_base()
+    # Revision 2 has more rules than one page of the list holds: the grouping runs on
+    # across the pages, so read them all, in order.
+    groups: list[str] = []
+    for number in range(len(kb.rules)):
+        page = page_text(viewer.get(f"/admin/rule/?page={number}"))
+        on_page = re.findall(r'<span class="rule-group">([^<]+)</span>', page)
+        if not on_page:
+            break
+        groups += on_page
     assert len(groups) == len(kb.rules)
     assert groups == sorted(groups, key=("Red flag", "Other referral", "Routine").index)
     by_slug = {r.slug: rule_group(r.conditions.model_dump(), r.action.model_dump())
                for r in kb.rules}
     assert by_slug["ces_saddle_numbness"] == by_slug["thoracic_pain"] == "Red flag"
-    assert by_slug["start_back_high_risk"] == by_slug["child_under_16"] == "Other referral"
+    # Revision 2 holds the routine back for children, which makes that rule a red flag.
+    assert by_slug["child_under_16"] == "Red flag"
+    assert by_slug["start_back_high_risk"] == by_slug["course_pain_worse_twice"] \
+        == "Other referral"
     assert by_slug["routine_walking"] == "Routine"
 
 

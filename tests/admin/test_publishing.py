@@ -104,8 +104,9 @@ def test_the_publish_page_shows_what_the_draft_changes(app, editor):
 
 def test_a_diff_between_any_two_versions(app, editor, publisher, viewer):
     save_exercise(editor, app, "hamstring_stretch", hold_seconds="45")
-    # Upgrading a rule needs no safety officer: nobody is told something less urgent.
-    save_rule(editor, app, "thoracic_pain", **{"action-level": "consultation_24"})
+    # Upgrading a rule needs no safety officer: nobody is told something less urgent (and
+    # this one leaves no other rule redundant, as raising upper back pain would).
+    save_rule(editor, app, "weight_loss_age_50_plus", **{"action-level": "consultation_24"})
     assert publish(publisher).status_code == 302
     page = page_text(viewer.get("/admin/rulesetversion/diff/?a=1&b=2"))
     assert "Changes from version 1 to version 2" in page

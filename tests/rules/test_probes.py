@@ -31,21 +31,25 @@ def test_every_flag_choice_and_threshold_the_rules_read_is_an_answer():
         assert Answer(flag, True) in answers
     assert {Answer("leg_pain", "both_legs"), Answer("leg_weakness", "worsening"),
             Answer("start_back_risk", "high")} <= answers
-    # age < 16, age >= 50 and age > 70: each value where the comparison just holds
-    assert {a.value for a in answers if a.field == "age"} == {15, 50, 71}
+    # age < 5, age < 16, age >= 50 and age > 70: each value where the comparison just holds
+    assert {a.value for a in answers if a.field == "age"} == {4, 15, 50, 71}
     # No referral rule reads these: they carry no risk, and would only add probes.
     assert not any(a.field in ("sex", "hamstring_tightness") for a in answers)
 
 
 def test_a_field_added_to_the_intake_is_probed_once_a_rule_reads_it():
-    vocabulary = {**VOCABULARY, "chest_pain": FieldSpec("chest_pain", "boolean")}
-    rule = refer("chest", {"all": [{"field": "chest_pain", "op": "==", "value": True}]},
+    # Revision 2 asks about chest pain already: the new field must be one nobody reads yet.
+    assert "calf_swelling" not in VOCABULARY
+    vocabulary = {**VOCABULARY, "calf_swelling": FieldSpec("calf_swelling", "boolean")}
+    assert Answer("calf_swelling", True) not in risk_answers(vocabulary, KB.rules)
+    rule = refer("calf", {"all": [{"field": "calf_swelling", "op": "==", "value": True}]},
                  "emergency_ambulance")
     probes = generate_probes(vocabulary, (KB.rules + [rule],))
-    assert any(p.answers == (Answer("chest_pain", True),) for p in probes)
+    assert any(p.answers == (Answer("calf_swelling", True),) for p in probes)
     switched_off = [rule.model_copy(update={"enabled": False})]
     comparison = compare_probes(KB.rules + [rule], KB.rules + switched_off, vocabulary)
-    alone = [c for c in comparison.downgrades if c.probe.answers == (Answer("chest_pain", True),)]
+    alone = [c for c in comparison.downgrades
+             if c.probe.answers == (Answer("calf_swelling", True),)]
     assert alone and alone[0].live == ("emergency_ambulance", False)
     assert alone[0].draft == ("self_care", True)
 
