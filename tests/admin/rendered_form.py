@@ -18,13 +18,15 @@ class RenderedForm:
     action: str
     method: str
     classes: set[str]
-    fields: dict[str, str] = field(default_factory=dict)  # name -> value as rendered
+    # name -> value as rendered; a list where several ticked boxes share a name
+    fields: dict[str, str | list[str]] = field(default_factory=dict)
     buttons: list[str] = field(default_factory=list)  # the submit buttons' words
+    boxes: dict[str, set[str]] = field(default_factory=dict)  # box name -> values, ticked or not
 
     def filled(self, **values: str | None) -> dict[str, str]:
         """The fields with some filled in (None: a box unticked); a name the form lacks
         is an error."""
-        unknown = set(values) - set(self.fields)
+        unknown = set(values) - set(self.fields) - set(self.boxes)
         assert not unknown, f"the form has no field {sorted(unknown)}: {sorted(self.fields)}"
         data = {**self.fields, **values}
         return {k: v for k, v in data.items() if v is not None}
@@ -37,6 +39,7 @@ class _FormParser(HTMLParser):
         self._form: RenderedForm | None = None
         self._textarea: str | None = None
         self._select: str | None = None
+        self._chosen = False
         self._button: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -52,19 +55,26 @@ class _FormParser(HTMLParser):
             self._form.buttons.append(a.get("value", "Submit"))  # a named one is not sent
         elif tag == "input" and name:
             kind = a.get("type", "text")
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
+            if kind in ("checkbox", "radio"):
+                self._form.boxes.setdefault(name, set()).add(a.get("value", "on"))
+                if "checked" not in a:
+                    return
             if kind not in ("submit", "button", "image", "reset"):
-                self._form.fields[name] = a.get("value", "on" if kind == "checkbox" else "")
+                value = a.get("value", "on" if kind == "checkbox" else "")
+                earlier = self._form.fields.get(name)
+                if kind == "checkbox" and earlier is not None:  # ticked boxes sharing a name
+                    value = [*(earlier if isinstance(earlier, list) else [earlier]), value]
+                self._form.fields[name] = value
         elif tag == "textarea" and name:
             self._textarea = name
             self._form.fields[name] = ""
         elif tag == "select" and name:
             self._select = name
-            self._form.fields.setdefault(name, "")
-        elif tag == "option" and self._select:
-            if "selected" in a or not self._form.fields[self._select]:
+            self._chosen = False  # no option seen yet: the first one is sent, unless
+        elif tag == "option" and self._select:  # a later one is marked selected
+            if "selected" in a or not self._chosen:
                 self._form.fields[self._select] = a.get("value", "")
+                self._chosen = True
         elif tag == "button" and a.get("type", "submit") == "submit":
             self._button = []
 
@@ -79,9 +89,10 @@ class _FormParser(HTMLParser):
             self._form = None
         elif tag == "textarea":
             if self._form is not None and self._textarea:
-                # The HTML parser keeps the newline that follows <textarea>; browsers drop it.
-                self._form.fields[self._textarea] = self._form.fields[
-                    self._textarea].removeprefix("\n")
+                # The HTML parser keeps the line break that follows <textarea>; browsers
+                # drop it, CRLF or LF alike.
+                text = self._form.fields[self._textarea]
+                self._form.fields[self._textarea] = text.removeprefix("\r").removeprefix("\n")
             self._textarea = None
         elif tag == "select":
             self._select = None
