@@ -61,6 +61,10 @@ def from_environment(instance_path: str) -> dict:
         # A patient in pain may take more than an hour over the form; the token stays
         # bound to the session cookie, so no time limit is needed to tie it to them.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Flask-WTF's HTTPS check refuses any post without a Referer, which a browser or
+        # privacy tool may leave out: service/security.py checks Origin and Referer
+        # instead, refusing a post that names another site (docs/security.md).
+        "WTF_CSRF_SSL_STRICT": False,
         # Behind one reverse proxy (a PaaS router), trust its X-Forwarded-Proto and -For.
         "TRUST_PROXY": os.environ.get("TRUST_PROXY", "") == "1",
     }
