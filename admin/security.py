@@ -7,7 +7,7 @@ import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context, redirect, request, url_for
+from flask import Flask, abort, has_request_context, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from limits import parse as parse_limit
 from limits.storage import storage_from_string
@@ -82,14 +82,36 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def is_plain_path_text(text: str) -> bool:
+    """No control characters or backslashes: such a value could split a Location header
+    (a 500) or be read by a browser as another site (`/\\evil.example`)."""
+    return not any(ord(c) < 0x20 or c in "\x7f\\" for c in text)
+
+
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a path inside the panel, so login never redirects off-site."""
-    if not target:
+    if not target or not is_plain_path_text(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/admin"):
         return None
     return target
+
+
+#: flask-admin pages of lists; beyond this an offset overflows the database's integers.
+MAX_PAGE = 1_000_000
+
+
+def refuse_crafted_arguments() -> None:
+    """400 for a page number no list has, or a return address that is not a plain path:
+    flask-admin would pass either on, to the database or a Location header, and fail."""
+    page = request.args.get("page")
+    if page is not None and not (page.isdigit() and int(page) <= MAX_PAGE):
+        abort(400, description=f"page must be a whole number from 0 to {MAX_PAGE}")
+    for name in ("url", "return_url"):
+        value = request.values.get(name)
+        if value is not None and not is_plain_path_text(value):
+            abort(400, description=f"{name} must be an address within the panel")
 
 
 class RoleRequired:
@@ -121,6 +143,7 @@ class RoleRequired:
     def _handle_view(self, name, **kwargs):
         if not allowed(self.required_role(name)):
             return self.inaccessible_callback(name, **kwargs)
+        refuse_crafted_arguments()
         return None
 
     def _may_write(self, allow: bool) -> bool:
