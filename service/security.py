@@ -14,6 +14,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from service.body_limit import ChunkedBodyLimit
+
 
 def csp_nonce() -> str:
     """This request's CSP nonce (templates: `nonce="{{ csp_nonce() }}"`)."""
@@ -103,6 +105,7 @@ def init_app(app: Flask) -> None:
     """Add security headers to every response; trust one proxy's X-Forwarded-* if told."""
     if app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
     app.session_interface = _SessionInterface()
     app.before_request(lambda: check_same_origin(app))
     app.jinja_env.globals["csp_nonce"] = csp_nonce
