@@ -12,6 +12,7 @@ from wtforms import fields, validators
 from admin.diff import diff_knowledge_bases
 from admin.forms import AdminForm
 from admin.security import safe_next, user_by_email
+from admin.views.audit import visible_entries
 from admin.views.publishing import active_version
 from service.extensions import db
 from service.knowledge import draft_knowledge_base
@@ -42,8 +43,8 @@ class PanelHomeView(AdminIndexView):
         active = active_version()
         changes = diff_knowledge_bases(active.snapshot if active else {},
                                        draft_knowledge_base().model_dump(mode="json"))
-        recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc(),
-                                                                AuditEntry.id.desc())
+        recent = db.session.scalars(visible_entries(select(AuditEntry))
+                                    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                     .limit(8)).all()
         return self.render("panel/home.html", active=active, changes=changes, recent=recent)
 
