@@ -16,11 +16,13 @@ from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
 from admin.models import User
+from admin.sessions import session_is_current
 from service.extensions import db
 
 login_manager = LoginManager()
-# A changed address or browser drops the session rather than merely marking it stale.
-login_manager.session_protection = "strong"
+# Flask-Login's "strong" protection only marks a permanent session stale; the checks in
+# load_user (admin/sessions.py) refuse it instead.
+login_manager.session_protection = None
 
 SIGN_IN_LIMIT = "10 per minute"
 WRITE_ENDPOINTS = frozenset(
@@ -33,6 +35,8 @@ def load_user(user_id: str) -> User | None:
     pk, _, token = user_id.partition(":")
     user = db.session.get(User, int(pk)) if pk.isdigit() else None
     if user is None or not user.active or user.session_token != token:
+        return None
+    if has_request_context() and not session_is_current():
         return None
     return user
 

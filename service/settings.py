@@ -57,7 +57,10 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        # A panel session ends after 8 h unused, and 12 h after signing in however used.
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SESSION_ABSOLUTE_LIFETIME": int(os.environ.get("SESSION_ABSOLUTE_LIFETIME",
+                                                        str(12 * 3600))),
         # A patient in pain may take more than an hour over the form; the token stays
         # bound to the session cookie, so no time limit is needed to tie it to them.
         "WTF_CSRF_TIME_LIMIT": None,
