@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import math
-import time
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, has_request_context, redirect, request, url_for
 from flask_login import LoginManager, current_user
-from limits import parse as parse_limit
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
 from admin.models import User
 from admin.sessions import session_is_current
 from service.extensions import db
+from service.rate_limits import SharedLimit
 
 login_manager = LoginManager()
 # Flask-Login's "strong" protection only marks a permanent session stale; the checks in
 # load_user (admin/sessions.py) refuse it instead.
 login_manager.session_protection = None
 
-SIGN_IN_LIMIT = "10 per minute"
+SIGN_IN_LIMIT = 10  # a minute, per address
 WRITE_ENDPOINTS = frozenset(
     {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
@@ -48,25 +44,23 @@ def init_login(app: Flask) -> None:
 
 
 def limit_sign_in(app: Flask) -> None:
-    """At most SIGN_IN_LIMIT sign-in posts from one address: slows password guessing.
+    """At most SIGN_IN_LIMIT sign-in posts a minute from one address: slows password
+    guessing. Counted in the database, so every worker (and server) counts together.
 
     Call after the panel's views are registered. Only the sign-in view is wrapped, so no
-    other request pays for the check. Counts are kept per process (memory) unless
-    RATELIMIT_STORAGE_URI (e.g. redis://host:6379) shares them between workers.
+    other request pays for the check.
     """
-    limiter = MovingWindowRateLimiter(
-        storage_from_string(app.config.get("RATELIMIT_STORAGE_URI", "memory://")))
-    limit = parse_limit(SIGN_IN_LIMIT)
+    limiter = SharedLimit("sign-in", SIGN_IN_LIMIT, 60)
     view = app.view_functions["admin.login_view"]
 
     @wraps(view)
     def limited_view(*args, **kwargs):
-        address = request.remote_addr or "unknown"
-        if request.method == "POST" and not limiter.hit(limit, "sign-in", address):
-            reset_at = limiter.get_window_stats(limit, "sign-in", address).reset_time
-            raise TooManyRequests(
-                "Too many sign-in attempts from this address. Please wait a minute and "
-                "try again.", retry_after=max(1, math.ceil(reset_at - time.time())))
+        if request.method == "POST":
+            wait = limiter.hit(request.remote_addr or "unknown")
+            if wait is not None:
+                raise TooManyRequests(
+                    "Too many sign-in attempts from this address. Please wait a minute "
+                    "and try again.", retry_after=wait)
         return view(*args, **kwargs)
 
     app.view_functions["admin.login_view"] = limited_view

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import importlib
 import logging
@@ -15,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask_migrate import Migrate
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, select, text
 
 from service.extensions import db
 from service.records import json_serializer
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 # Inside the package, so an installed wheel carries it (the Procfile's release step).
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Every module that declares tables: migrations must cover them all.
-MODEL_MODULES = ("service.models", "admin.models")
+MODEL_MODULES = ("service.models", "service.rate_limits", "admin.models")
 # The revision a database made by create_all, before migrations existed, is at.
 BASELINE_REVISION = "0001"
 # Any constant both processes agree on: pg_advisory_lock serialises initialisation.
@@ -44,6 +45,7 @@ def engine_options(app: Flask) -> None:
     options.setdefault("json_serializer", json_serializer)
     if is_sqlite(app):
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        create_private_file(app.config["SQLALCHEMY_DATABASE_URI"])
     else:
         options.setdefault("pool_pre_ping", True)
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -51,6 +53,17 @@ def engine_options(app: Flask) -> None:
             # hold every request (and the record writer's turn) until TCP gave up.
             options.setdefault("connect_args", {}).setdefault(
                 "connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
+
+
+def create_private_file(uri: str) -> None:
+    """Create a new SQLite database file readable by its owner alone (0600): it holds
+    health data. SQLite gives its -wal and -shm files the database file's permissions."""
+    path = make_url(uri).database
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # another worker made it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def configure_engine(app: Flask) -> None:
@@ -166,7 +179,7 @@ def _exclusive_initialisation() -> Iterator[None]:
         if path is None:
             yield
             return
-        with open(f"{path}.init-lock", "a") as lock:
+        with os.fdopen(os.open(f"{path}.init-lock", os.O_RDWR | os.O_CREAT, 0o600)) as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.body_limit import ChunkedBodyLimit
+from service.rate_limits import limit_anonymous_posts
 
 
 def csp_nonce() -> str:
@@ -108,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
     app.session_interface = _SessionInterface()
     app.before_request(lambda: check_same_origin(app))
+    limit_anonymous_posts(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     # The same for every response: set once here, added to each response below.

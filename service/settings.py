@@ -52,8 +52,9 @@ def from_environment(instance_path: str) -> dict:
         # How often a process checks for a newly published ruleset version.
         "RULESET_POLL_SECONDS": float(os.environ.get("RULESET_POLL_SECONDS", "0.25")),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "365")),
-        # Sign-in rate limits count per process unless shared, e.g. redis://host:6379.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Posts from one address outside the panel, per hour, counted in the database by
+        # every worker together (service/rate_limits.py); 0 turns the ceiling off.
+        "INTAKE_LIMIT_PER_HOUR": int(os.environ.get("INTAKE_LIMIT_PER_HOUR", "300")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
