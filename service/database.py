@@ -43,6 +43,8 @@ def engine_options(app: Flask) -> None:
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # JSON columns: text already encoded (a stored outcome) is kept as it is.
     options.setdefault("json_serializer", json_serializer)
+    # An error's message must never carry the statement's values (a whole intake).
+    options.setdefault("hide_parameters", True)
     if is_sqlite(app):
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         create_private_file(app.config["SQLALCHEMY_DATABASE_URI"])

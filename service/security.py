@@ -14,6 +14,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from service import log_safety
 from service.body_limit import ChunkedBodyLimit
 from service.rate_limits import limit_anonymous_posts
 
@@ -110,6 +111,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     app.before_request(lambda: check_same_origin(app))
     limit_anonymous_posts(app)
+    log_safety.install()
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     # The same for every response: set once here, added to each response below.
