@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, select, text
 
+from service import deadline
 from service.extensions import db
 from service.records import json_serializer
 
@@ -45,16 +46,28 @@ def engine_options(app: Flask) -> None:
     options.setdefault("json_serializer", json_serializer)
     # An error's message must never carry the statement's values (a whole intake).
     options.setdefault("hide_parameters", True)
+    timeout = app.config["DATABASE_CONNECT_TIMEOUT"]
     if is_sqlite(app):
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        # Outside a request (the command line) a lock is waited for this long; a request
+        # waits only until its deadline (service/deadline.py).
+        options.setdefault("connect_args", {}).setdefault("timeout", max(30, timeout))
         create_private_file(app.config["SQLALCHEMY_DATABASE_URI"])
     else:
         options.setdefault("pool_pre_ping", True)
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             # libpq waits for ever by default: a database that stops answering would
             # hold every request (and the record writer's turn) until TCP gave up.
-            options.setdefault("connect_args", {}).setdefault(
-                "connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
+            # Keepalives and a TCP user timeout find a dead network path; a server that
+            # is reachable but silent is left to each request's deadline.
+            connect_args = options.setdefault("connect_args", {})
+            connect_args.setdefault("connect_timeout", timeout)
+            for name, value in (("keepalives", 1), ("keepalives_idle", 30),
+                                ("keepalives_interval", 10), ("keepalives_count", 3),
+                                ("tcp_user_timeout", timeout * 1000)):
+                connect_args.setdefault(name, value)
+    # A pool of its own choosing (NullPool, an in-memory database's) takes no pool_timeout.
+    pooled = "poolclass" not in options and ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]
+    deadline.init_app(app, pool_timeout=pooled)
 
 
 def create_private_file(uri: str) -> None:
@@ -69,11 +82,12 @@ def create_private_file(uri: str) -> None:
 
 
 def configure_engine(app: Flask) -> None:
-    """SQLite: WAL so readers never block the writer, and foreign keys on."""
-    if not is_sqlite(app):
-        return
+    """Requests' deadlines on every engine; SQLite: WAL so readers never block the
+    writer, and foreign keys on."""
     with app.app_context():
-        _sqlite_pragmas(db.engine)
+        deadline.watch_engine(db.engine)
+        if is_sqlite(app):
+            _sqlite_pragmas(db.engine)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -117,6 +131,7 @@ def writer_engine(app: Flask) -> Engine:
     if "poolclass" not in options:  # a pool chosen in the configuration is kept
         options.update(pool_size=1, max_overflow=0)
     engine = create_engine(shared.url, **options)
+    deadline.watch_engine(engine)
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
     return engine

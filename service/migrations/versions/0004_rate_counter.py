@@ -18,6 +18,9 @@ depends_on = None
 
 
 def upgrade():
+    # A database made by create_all (service.database.upgrade_schema) may hold it already.
+    if sa.inspect(op.get_bind()).has_table('rate_counter'):
+        return
     op.create_table('rate_counter',
     sa.Column('window', sa.BigInteger(), nullable=False),
     sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
