@@ -13,7 +13,7 @@ from werkzeug.exceptions import TooManyRequests
 from admin.models import User
 from admin.sessions import session_is_current
 from service.extensions import db
-from service.rate_limits import SharedLimit
+from service.rate_limits import SharedLimit, client_address
 
 login_manager = LoginManager()
 # Flask-Login's "strong" protection only marks a permanent session stale; the checks in
@@ -56,7 +56,7 @@ def limit_sign_in(app: Flask) -> None:
     @wraps(view)
     def limited_view(*args, **kwargs):
         if request.method == "POST":
-            wait = limiter.hit(request.remote_addr or "unknown")
+            wait = limiter.hit(client_address())
             if wait is not None:
                 raise TooManyRequests(
                     "Too many sign-in attempts from this address. Please wait a minute "

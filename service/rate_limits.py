@@ -39,6 +39,25 @@ class RateCounter(SQLModel, table=True):
     hits: int = 0
 
 
+def client_address() -> str:
+    """The address a request is counted under.
+
+    With TRUST_PROXY=1, ProxyFix has already made remote_addr the client's. Without it,
+    behind a proxy every request would come from the proxy, and one ceiling would be
+    shared by every patient: so a forwarded address, if any, is counted beside the peer.
+    A client talking to the service directly could forge one to dodge the ceiling; that
+    is the lesser harm than turning patients away (docs/security.md).
+    """
+    from flask import request
+
+    address = request.remote_addr or "unknown"
+    if not current_app.config.get("TRUST_PROXY"):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            address = f"{address}|{forwarded}"
+    return address
+
+
 def address_key(address: str) -> str:
     """The address as stored: an HMAC under SECRET_KEY, so the table holds no addresses."""
     secret = current_app.config["SECRET_KEY"].encode()
@@ -134,7 +153,7 @@ def limit_anonymous_posts(app) -> None:
                 or request.path.startswith("/admin")):
             return
         try:
-            wait = ceiling.hit(request.remote_addr or "unknown")
+            wait = ceiling.hit(client_address())
         except DBAPIError:
             # The intake itself will find out whether the database works: a counter that
             # cannot be written must not be what stops someone being assessed.

@@ -63,6 +63,40 @@ def test_the_intake_ceiling_answers_429_with_retry_after_and_stores_nothing(app_
     assert other.status_code == 200  # another address has its own count
 
 
+def test_behind_a_proxy_without_trust_proxy_patients_are_not_counted_as_one(app_of_5, intake):
+    """Misconfigured (no TRUST_PROXY), every request comes from the proxy's address: the
+    ceiling counts the forwarded address beside it, so patients do not share one count."""
+    client = app_of_5.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(5):
+        assert client.post("/api/v1/triage", json=intake, environ_base=proxy, headers={
+            "X-Forwarded-For": "203.0.113.1"}).status_code == 200
+    refused = client.post("/api/v1/triage", json=intake, environ_base=proxy,
+                          headers={"X-Forwarded-For": "203.0.113.1"})
+    assert refused.status_code == 429
+    other_patient = client.post("/api/v1/triage", json=intake, environ_base=proxy,
+                                headers={"X-Forwarded-For": "198.51.100.9, 203.0.113.2"})
+    assert other_patient.status_code == 200
+
+
+def test_with_trust_proxy_the_forwarded_address_is_the_client(tmp_path, intake):
+    app = limited_app(tmp_path, 2)
+    app.config["TRUST_PROXY"] = True
+    try:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        client = app.test_client()
+        sent = [client.post("/api/v1/triage", json=intake,
+                            headers={"X-Forwarded-For": "203.0.113.5"}).status_code
+                for _ in range(3)]
+        assert sent == [200, 200, 429]
+        assert client.post("/api/v1/triage", json=intake, headers={
+            "X-Forwarded-For": "203.0.113.6"}).status_code == 200
+    finally:
+        close_app(app)
+
+
 def test_the_counter_table_holds_no_address(app_of_5, intake):
     app_of_5.test_client().post("/api/v1/triage", json=intake,
                                 environ_base={"REMOTE_ADDR": "198.51.100.23"})
