@@ -193,6 +193,19 @@ class GroupCommitter:
         if mine.error is not None:
             raise RecordNotStored("the triage record was not stored") from mine.error
 
+    @contextmanager
+    def held_turn(self) -> Iterator[None]:
+        """Hold the writers' turn (this process's, and `exclusive`) for something else,
+        waiting no longer than the thread's deadline; TurnTimeout if it does not come."""
+        left = deadline.remaining()
+        if not self._turn.acquire(timeout=-1 if left is None else left):
+            raise TurnTimeout("the writers' turn did not come in time")
+        try:
+            with self._exclusive():
+                yield
+        finally:
+            self._turn.release()
+
     def _take_turn(self, mine: _Pending) -> bool:
         if mine.deadline is None:
             return self._turn.acquire()
@@ -265,6 +278,11 @@ class TriageRecords:
         """Commit one record (columns as keywords) by the request's deadline (if any);
         raise RecordNotStored on failure."""
         self._committer.store(row, deadline.current())
+
+    def held_turn(self):
+        """The writers' turn, held for a check that must not queue behind them unfairly
+        (the health check's write lock); see GroupCommitter.held_turn."""
+        return self._committer.held_turn()
 
     def close(self) -> None:
         """Close the writer's connection and lock file (the app is shutting down)."""
