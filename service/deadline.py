@@ -31,6 +31,11 @@ _local = threading.local()
 
 #: However little time is left, a new connection gets this long (libpq's minimum).
 MIN_CONNECT_SECONDS = 2
+#: However little time is left, one wait gets this long: a request that spent its time
+#: computing (a publish) may still commit, and SQLite still waits out a brief lock. A
+#: stalled database costs at most this beyond the deadline, as the first wait that
+#: times out ends the request's use of the database.
+MIN_WAIT_SECONDS = 1.0
 
 
 def current() -> float | None:
@@ -42,6 +47,20 @@ def remaining() -> float | None:
     """Seconds left before this thread's deadline (never negative), or None."""
     deadline = current()
     return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def wait_budget() -> float | None:
+    """How long one wait for the database may take now: what is left (at least
+    MIN_WAIT_SECONDS until a wait of this request has run out), or None (no deadline)."""
+    left = remaining()
+    if left is None or getattr(_local, "timed_out", False):
+        return left  # once the database has stalled on this request, no grace
+    return max(left, MIN_WAIT_SECONDS)
+
+
+def note_timeout() -> None:
+    """Record that a wait of this request ran out: it gets no new connections."""
+    _local.timed_out = True
 
 
 @contextmanager
@@ -65,10 +84,12 @@ def init_app(app: Flask, pool_timeout: bool = True) -> None:
     @app.before_request
     def start_the_clock():
         _local.deadline = time.monotonic() + budget
+        _local.timed_out = False
 
     @app.teardown_request
     def stop_the_clock(_error=None):
         _local.deadline = None
+        _local.timed_out = False
 
 
 def watch_engine(engine: Engine) -> None:
@@ -80,7 +101,7 @@ def watch_engine(engine: Engine) -> None:
 
 
 def _sqlite_busy_wait(dbapi_connection, _record, _proxy) -> None:
-    left = remaining()
+    left = wait_budget()
     if left is not None:
         # How long SQLite retries a locked database before "database is locked".
         dbapi_connection.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
@@ -91,7 +112,8 @@ def _psycopg_connect(_dialect, _record, cargs, cparams):
 
     left = remaining()
     if left is not None:
-        if left <= 0:  # e.g. pre-ping reconnecting after a ping that used up the time
+        if left <= 0 and getattr(_local, "timed_out", False):
+            # e.g. pre-ping reconnecting after a ping that ran out: the database stalls.
             import psycopg
 
             raise psycopg.OperationalError("no time left to connect before the deadline")

@@ -12,12 +12,13 @@ class DeadlineConnection(psycopg.Connection):
     """psycopg.Connection, but no wait for the server outlasts the thread's deadline."""
 
     def wait(self, gen, interval: float = 0.1, timeout: float | None = None):
-        left = deadline.remaining()
+        left = deadline.wait_budget()
         if left is not None and (timeout is None or left < timeout):
             timeout = left
         try:
             return super().wait(gen, interval=interval, timeout=timeout)
         except errors._WaitTimeout:
+            deadline.note_timeout()
             # Mid-exchange, the protocol state is unknown: the connection cannot be used
             # again. Closed, it reads as a disconnect, so SQLAlchemy drops it from the pool.
             self.pgconn.finish()
