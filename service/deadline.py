@@ -100,11 +100,16 @@ def watch_engine(engine: Engine) -> None:
         event.listen(engine, "do_connect", _psycopg_connect)
 
 
-def _sqlite_busy_wait(dbapi_connection, _record, _proxy) -> None:
+def _sqlite_busy_wait(dbapi_connection, record, _proxy) -> None:
+    # How long SQLite retries a locked database before "database is locked": the time
+    # the request has left, or outside a request the connection's own (its `timeout`).
+    default = record.info.get("busy_ms")
+    if default is None:
+        default = record.info["busy_ms"] = dbapi_connection.execute(
+            "PRAGMA busy_timeout").fetchone()[0]
     left = wait_budget()
-    if left is not None:
-        # How long SQLite retries a locked database before "database is locked".
-        dbapi_connection.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+    busy_ms = default if left is None else int(left * 1000)
+    dbapi_connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
 
 
 def _psycopg_connect(_dialect, _record, cargs, cparams):

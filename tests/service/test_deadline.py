@@ -43,3 +43,21 @@ def test_the_sooner_deadline_wins_and_is_restored():
             assert deadline.remaining() <= 1
         assert 1 < deadline.remaining() <= 5
     assert deadline.remaining() is None
+
+
+def test_sqlite_waits_for_a_lock_no_longer_than_the_request_has_left(app):
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL's waits: tests/service/test_database_stall.py
+    seen = {}
+
+    @app.get("/_test/busy")
+    def busy():
+        seen["in a request"] = db.session.scalar(db.text("PRAGMA busy_timeout"))
+        return "ok"
+
+    app.test_client().get("/_test/busy")
+    with app.app_context(), db.engine.connect() as connection:  # the same pooled one
+        seen["outside"] = connection.scalar(db.text("PRAGMA busy_timeout"))
+    budget = app.config["DATABASE_CONNECT_TIMEOUT"] * 1000
+    assert 0 < seen["in a request"] <= budget
+    assert seen["outside"] == max(30, app.config["DATABASE_CONNECT_TIMEOUT"]) * 1000
