@@ -13,11 +13,14 @@ and the constraint, table and column it concerns. The traceback's frames are kep
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import traceback
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+
+from rules.engine import EngineError
 
 try:
     import psycopg
@@ -25,7 +28,8 @@ try:
 except ImportError:  # pragma: no cover - psycopg is a dependency, but stay importable
     _DRIVER_ERRORS = (sqlite3.Error,)
 
-WITHHELD = (SQLAlchemyError, ValidationError, *_DRIVER_ERRORS)
+#: The rules engine's errors may quote the fact it was given (the answers).
+WITHHELD = (SQLAlchemyError, ValidationError, EngineError, *_DRIVER_ERRORS)
 
 
 def _chain(error: BaseException):
@@ -56,6 +60,8 @@ def describe(error: BaseException) -> str:
             about = {"SQLSTATE": orig.sqlstate, "constraint": diag.constraint_name,
                      "table": diag.table_name, "column": diag.column_name}
             words.append("(" + ", ".join(f"{k} {v}" for k, v in about.items() if v) + ")")
+        elif isinstance(e, EngineError) and (code := re.search(r"error code:? *\d+", str(e))):
+            words.append(f"({code.group(0)})")  # the C core's code, which says what broke
         elif not isinstance(e, WITHHELD):
             words.append(f"({str(e)[:120]})" if str(e) else "")
         parts.append(" ".join(w for w in words if w))

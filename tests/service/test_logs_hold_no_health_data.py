@@ -122,3 +122,22 @@ def test_the_delete_command_logs_no_answers(app, runner, log):
     result = runner.invoke(args=["delete", reference])
     assert result.exit_code == 0
     assert health_data_in(log.text + result.output, []) == []
+
+
+def test_an_engine_error_keeps_its_code_and_drops_the_fact(app, log, monkeypatch):
+    from rules.engine import EngineError
+    from service.ruleset import LoadedVersion
+
+    def broken(self, intake, reference):
+        raise EngineError(engine_message(intake))
+
+    monkeypatch.setattr(LoadedVersion, "assess", broken)
+    response = app.test_client().post("/api/v1/triage", json=ANSWERS)
+    assert response.status_code == 200 and response.get_json()["referral"] is not None
+    assert "error code: 303" in log.text  # what broke is still told
+    assert health_data_in(log.text, [response.get_json()["id"]]) == []
+
+
+def engine_message(intake: Intake) -> str:
+    """What a failing C core may say: its code, and the fact it was given."""
+    return f"durable_rules failed: error code: 303 on {intake.model_dump_json()}"
