@@ -25,6 +25,7 @@ from sqlalchemy import BigInteger, Column, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
+from service import deadline
 from service.extensions import db
 
 
@@ -101,7 +102,12 @@ class SharedLimit:
         now = time.time()
         window = int(now // self.period * self.period)
         key = address_key(address)
-        with self._lock:
+        # The lock is held across database calls: behind a stalled database, wait no
+        # longer than the request may, and let the request meet the database itself.
+        left = deadline.remaining()
+        if not self._lock.acquire(timeout=-1 if left is None else left):
+            return None
+        try:
             if window != self._window:
                 self._window, self._seen = window, {}
                 self._forget_old_windows(window)
@@ -114,6 +120,8 @@ class SharedLimit:
                 state[1], state[0] = _add(self.scope, key, window, state[0]), 0
             overlap = 1 - (now - window) / self.period
             estimate = state[2] * overlap + state[1] + state[0]
+        finally:
+            self._lock.release()
         if estimate <= self.limit:
             return None
         return max(1, math.ceil(window + self.period - now))
