@@ -44,7 +44,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "PORT": int(os.environ.get("PORT", "5000")),
-        # Seconds to wait for PostgreSQL to accept a connection before answering 503.
+        # Seconds a request waits for the database (to connect, for a lock, for an
+        # answer) before answering 503 (service/deadline.py).
         "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "10")),
         "WEB_CONCURRENCY": int(os.environ.get("WEB_CONCURRENCY", "2")),
         # An intake is a few hundred bytes; anything over 1 MB is refused with 413.
