@@ -53,14 +53,27 @@ def wait_budget() -> float | None:
     """How long one wait for the database may take now: what is left (at least
     MIN_WAIT_SECONDS until a wait of this request has run out), or None (no deadline)."""
     left = remaining()
-    if left is None or getattr(_local, "timed_out", False):
-        return left  # once the database has stalled on this request, no grace
+    if left is None or stalling():
+        return left  # once the database has stalled, no grace
     return max(left, MIN_WAIT_SECONDS)
 
 
+#: After a wait ran out anywhere in the process, this long without grace for anyone.
+STALL_MEMORY_SECONDS = 30.0
+_last_timeout = [float("-inf")]
+
+
 def note_timeout() -> None:
-    """Record that a wait of this request ran out: it gets no new connections."""
+    """Record that a wait for the database ran out (in this request, and lately)."""
     _local.timed_out = True
+    _last_timeout[0] = time.monotonic()
+
+
+def stalling() -> bool:
+    """Whether the database has lately stalled: a wait of this request, or of any
+    thread in the last STALL_MEMORY_SECONDS, ran out. Then deadlines are kept strictly."""
+    return (getattr(_local, "timed_out", False)
+            or time.monotonic() - _last_timeout[0] < STALL_MEMORY_SECONDS)
 
 
 @contextmanager
@@ -113,14 +126,22 @@ def _sqlite_busy_wait(dbapi_connection, record, _proxy) -> None:
 
 
 def _psycopg_connect(_dialect, _record, cargs, cparams):
+    import psycopg
+
     from service.pg_deadline import DeadlineConnection
 
     left = remaining()
     if left is not None:
-        if left <= 0 and getattr(_local, "timed_out", False):
-            # e.g. pre-ping reconnecting after a ping that ran out: the database stalls.
-            import psycopg
-
-            raise psycopg.OperationalError("no time left to connect before the deadline")
-        cparams["connect_timeout"] = max(MIN_CONNECT_SECONDS, math.ceil(left))
-    return DeadlineConnection.connect(*cargs, **cparams)
+        if stalling():
+            # e.g. pre-ping reconnecting after a ping that ran out: libpq's shortest
+            # connect (2 s) must fit in what is left, or it is not tried.
+            if left < MIN_CONNECT_SECONDS:
+                raise psycopg.OperationalError("no time left to connect before the deadline")
+            cparams["connect_timeout"] = int(left)
+        else:
+            cparams["connect_timeout"] = max(MIN_CONNECT_SECONDS, math.ceil(left))
+    try:
+        return DeadlineConnection.connect(*cargs, **cparams)
+    except psycopg.errors.ConnectionTimeout:
+        note_timeout()  # a server that accepts and never answers: it stalls
+        raise

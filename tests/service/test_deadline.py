@@ -10,11 +10,14 @@ from service import deadline
 from service.extensions import db
 
 
-def test_a_request_that_computed_past_its_deadline_may_still_use_the_database(app, intake):
+def test_a_request_that_computed_past_its_deadline_may_still_use_the_database(
+        app, intake, monkeypatch):
     """A long publish or what-if spends its time computing: its last query must not be
     refused for want of time while the database answers. (On PostgreSQL a wait with no
     time left would time out at once; MIN_WAIT_SECONDS prevents it.)"""
     app.config["DATABASE_CONNECT_TIMEOUT"] = 1
+    # No stall lately (another test's may have left its mark in this process).
+    monkeypatch.setattr(deadline, "_last_timeout", [float("-inf")])
 
     @app.get("/_test/slow")
     def slow():
@@ -61,3 +64,12 @@ def test_sqlite_waits_for_a_lock_no_longer_than_the_request_has_left(app):
     budget = app.config["DATABASE_CONNECT_TIMEOUT"] * 1000
     assert 0 < seen["in a request"] <= budget
     assert seen["outside"] == max(30, app.config["DATABASE_CONNECT_TIMEOUT"]) * 1000
+
+
+def test_after_a_stall_nobody_gets_grace(monkeypatch):
+    monkeypatch.setattr(deadline, "_last_timeout", [float("-inf")])
+    with deadline.until(time.monotonic() + 0.2):
+        assert deadline.wait_budget() == deadline.MIN_WAIT_SECONDS
+        deadline.note_timeout()  # as a wait that ran out in another thread would
+        assert deadline.stalling() and deadline.wait_budget() <= 0.2
+    deadline._local.timed_out = False
