@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import math
-import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context, redirect, request, url_for
+from flask import Flask, abort, has_request_context, redirect, request, url_for
 from flask_login import LoginManager, current_user
-from limits import parse as parse_limit
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
 from admin.models import User
+from admin.sessions import session_is_current
 from service.extensions import db
+from service.rate_limits import SharedLimit, client_address
 
 login_manager = LoginManager()
-# A changed address or browser drops the session rather than merely marking it stale.
-login_manager.session_protection = "strong"
+# Flask-Login's "strong" protection only marks a permanent session stale; the checks in
+# load_user (admin/sessions.py) refuse it instead.
+login_manager.session_protection = None
 
-SIGN_IN_LIMIT = "10 per minute"
+SIGN_IN_LIMIT = 10  # a minute, per address
 WRITE_ENDPOINTS = frozenset(
     {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
@@ -33,6 +31,8 @@ def load_user(user_id: str) -> User | None:
     pk, _, token = user_id.partition(":")
     user = db.session.get(User, int(pk)) if pk.isdigit() else None
     if user is None or not user.active or user.session_token != token:
+        return None
+    if has_request_context() and not session_is_current():
         return None
     # Detached: who signed in, as at the start of this request. A refused save rolls the
     # session back, which would expire an attached row; had another publisher deleted
@@ -48,25 +48,23 @@ def init_login(app: Flask) -> None:
 
 
 def limit_sign_in(app: Flask) -> None:
-    """At most SIGN_IN_LIMIT sign-in posts from one address: slows password guessing.
+    """At most SIGN_IN_LIMIT sign-in posts a minute from one address: slows password
+    guessing. Counted in the database, so every worker (and server) counts together.
 
     Call after the panel's views are registered. Only the sign-in view is wrapped, so no
-    other request pays for the check. Counts are kept per process (memory) unless
-    RATELIMIT_STORAGE_URI (e.g. redis://host:6379) shares them between workers.
+    other request pays for the check.
     """
-    limiter = MovingWindowRateLimiter(
-        storage_from_string(app.config.get("RATELIMIT_STORAGE_URI", "memory://")))
-    limit = parse_limit(SIGN_IN_LIMIT)
+    limiter = SharedLimit("sign-in", SIGN_IN_LIMIT, 60)
     view = app.view_functions["admin.login_view"]
 
     @wraps(view)
     def limited_view(*args, **kwargs):
-        address = request.remote_addr or "unknown"
-        if request.method == "POST" and not limiter.hit(limit, "sign-in", address):
-            reset_at = limiter.get_window_stats(limit, "sign-in", address).reset_time
-            raise TooManyRequests(
-                "Too many sign-in attempts from this address. Please wait a minute and "
-                "try again.", retry_after=max(1, math.ceil(reset_at - time.time())))
+        if request.method == "POST":
+            wait = limiter.hit(client_address())
+            if wait is not None:
+                raise TooManyRequests(
+                    "Too many sign-in attempts from this address. Please wait a minute "
+                    "and try again.", retry_after=wait)
         return view(*args, **kwargs)
 
     app.view_functions["admin.login_view"] = limited_view
@@ -86,14 +84,36 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def is_plain_path_text(text: str) -> bool:
+    """No control characters or backslashes: such a value could split a Location header
+    (a 500) or be read by a browser as another site (`/\\evil.example`)."""
+    return not any(ord(c) < 0x20 or c in "\x7f\\" for c in text)
+
+
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a path inside the panel, so login never redirects off-site."""
-    if not target:
+    if not target or not is_plain_path_text(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/admin"):
         return None
     return target
+
+
+#: flask-admin pages of lists; beyond this an offset overflows the database's integers.
+MAX_PAGE = 1_000_000
+
+
+def refuse_crafted_arguments() -> None:
+    """400 for a page number no list has, or a return address that is not a plain path:
+    flask-admin would pass either on, to the database or a Location header, and fail."""
+    page = request.args.get("page")
+    if page is not None and not (page.isdigit() and int(page) <= MAX_PAGE):
+        abort(400, description=f"page must be a whole number from 0 to {MAX_PAGE}")
+    for name in ("url", "return_url"):
+        value = request.values.get(name)
+        if value is not None and not is_plain_path_text(value):
+            abort(400, description=f"{name} must be an address within the panel")
 
 
 class RoleRequired:
@@ -125,6 +145,7 @@ class RoleRequired:
     def _handle_view(self, name, **kwargs):
         if not allowed(self.required_role(name)):
             return self.inaccessible_callback(name, **kwargs)
+        refuse_crafted_arguments()
         return None
 
     def _may_write(self, allow: bool) -> bool:

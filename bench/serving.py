@@ -66,7 +66,9 @@ def gunicorn(app: str, workers: int, threads: int, env: dict[str, str] | None = 
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--threads", str(threads),
                "--worker-class", "gthread", "--log-level", "warning", app]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    # A load generator posts from one address, far past the per-address intake ceiling.
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "INTAKE_LIMIT_PER_HOUR": "0",
+                                                       **(env or {})})
     try:
         _wait_until_listening(port, process)
         yield port, process.pid

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel
 from spectree import Response, SpecTree
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
-from service.extensions import csrf, db
+from service.extensions import csrf
+from service.health import database_answers
 from service.intake import Intake
 from service.outcome import ExerciseOut, Outcome
 from service.parsing import IntakeError, parse_json_object, validate_intake
@@ -120,10 +119,7 @@ def get_exercises():
                tags=["operations"])
 def healthz():
     """200 once the service can triage, with the active ruleset version."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except DBAPIError:
-        db.session.rollback()
+    if not database_answers():
         return jsonify({"status": "unavailable", "reason": "database unreachable"}), 503
     loaded = active_ruleset().current()
     if loaded is None:

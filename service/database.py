@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import importlib
 import logging
@@ -15,8 +16,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask_migrate import Migrate
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, select, text
 
+from service import deadline
 from service.extensions import db
 from service.records import json_serializer
 
@@ -25,7 +27,8 @@ log = logging.getLogger(__name__)
 # Inside the package, so an installed wheel carries it (the Procfile's release step).
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Every module that declares tables: migrations must cover them all.
-MODEL_MODULES = ("service.models", "admin.models", "service.whatif.models")
+MODEL_MODULES = ("service.models", "service.rate_limits", "admin.models",
+                 "service.whatif.models")
 # The revision a database made by create_all, before migrations existed, is at.
 BASELINE_REVISION = "0001"
 # Any constant both processes agree on: pg_advisory_lock serialises initialisation.
@@ -42,23 +45,50 @@ def engine_options(app: Flask) -> None:
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # JSON columns: text already encoded (a stored outcome) is kept as it is.
     options.setdefault("json_serializer", json_serializer)
+    # An error's message must never carry the statement's values (a whole intake).
+    options.setdefault("hide_parameters", True)
+    timeout = app.config["DATABASE_CONNECT_TIMEOUT"]
     if is_sqlite(app):
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        # Outside a request (the command line) a lock is waited for this long; a request
+        # waits only until its deadline (service/deadline.py).
+        options.setdefault("connect_args", {}).setdefault("timeout", max(30, timeout))
+        create_private_file(app.config["SQLALCHEMY_DATABASE_URI"])
     else:
         options.setdefault("pool_pre_ping", True)
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             # libpq waits for ever by default: a database that stops answering would
             # hold every request (and the record writer's turn) until TCP gave up.
-            options.setdefault("connect_args", {}).setdefault(
-                "connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
+            # Keepalives and a TCP user timeout find a dead network path; a server that
+            # is reachable but silent is left to each request's deadline.
+            connect_args = options.setdefault("connect_args", {})
+            connect_args.setdefault("connect_timeout", timeout)
+            for name, value in (("keepalives", 1), ("keepalives_idle", 30),
+                                ("keepalives_interval", 10), ("keepalives_count", 3),
+                                ("tcp_user_timeout", timeout * 1000)):
+                connect_args.setdefault(name, value)
+    # A pool of its own choosing (NullPool, an in-memory database's) takes no pool_timeout.
+    pooled = "poolclass" not in options and ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]
+    deadline.init_app(app, pool_timeout=pooled)
+
+
+def create_private_file(uri: str) -> None:
+    """Create a new SQLite database file readable by its owner alone (0600): it holds
+    health data. SQLite gives its -wal and -shm files the database file's permissions."""
+    path = make_url(uri).database
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # another worker made it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def configure_engine(app: Flask) -> None:
-    """SQLite: WAL so readers never block the writer, and foreign keys on."""
-    if not is_sqlite(app):
-        return
+    """Requests' deadlines on every engine; SQLite: WAL so readers never block the
+    writer, and foreign keys on."""
     with app.app_context():
-        _sqlite_pragmas(db.engine)
+        deadline.watch_engine(db.engine)
+        if is_sqlite(app):
+            _sqlite_pragmas(db.engine)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -102,6 +132,7 @@ def writer_engine(app: Flask) -> Engine:
     if "poolclass" not in options:  # a pool chosen in the configuration is kept
         options.update(pool_size=1, max_overflow=0)
     engine = create_engine(shared.url, **options)
+    deadline.watch_engine(engine)
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
     return engine
@@ -166,7 +197,7 @@ def _exclusive_initialisation() -> Iterator[None]:
         if path is None:
             yield
             return
-        with open(f"{path}.init-lock", "a") as lock:
+        with os.fdopen(os.open(f"{path}.init-lock", os.O_RDWR | os.O_CREAT, 0o600)) as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

@@ -77,7 +77,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error):
         if _wants_json():
-            return jsonify({"error": error.name.lower(), "detail": error.description}), error.code
+            # Keep what the error says in its headers (Allow on a 405, Retry-After on 429).
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+            return (jsonify({"error": error.name.lower(), "detail": error.description}),
+                    error.code, headers)
+        if error.code == 429 and _patient_page():
+            return _problem_page(429, "Please try again later", error.description,
+                                 error.description,
+                                 {k: v for k, v in error.get_headers() if k == "Retry-After"})
         if error.code == 404 and _patient_page():
             return _problem_page(
                 404, "There is no page here",

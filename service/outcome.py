@@ -233,7 +233,8 @@ class Assembler:
         if flare:
             require("flare_rest" in advised, "flare_rest", lambda: add_advice("flare_rest"))
         elif "flare_rest" in advised:
-            log.warning("flare_rest fired on day %s; removed", intake.days_since_onset)
+            # The day itself is a health answer: it stays out of the log.
+            log.warning("flare_rest fired after the first two days; removed")
             advised.remove("flare_rest")
         if not flare and not any(e.category == "core" for e in chosen.values()):
             require(False, "a core exercise", lambda: add_exercise(self.first_core, "core"))

@@ -31,6 +31,21 @@ def _no_constants(name):
     raise IntakeError({"body": f"{name} is not a number JSON allows"}, 400)
 
 
+class HugeNumber(str):
+    """A number in the body with more digits than any answer can have: kept as text,
+    so validation refuses it by the field's name (and Python never converts it)."""
+
+
+#: No answer needs more digits than this; the longest valid one (36500) has five.
+MAX_DIGITS = 20
+
+
+def _bounded_int(text: str) -> int | HugeNumber:
+    # int() of over 4,300 digits raises ValueError (CPython's guard against slow
+    # conversions), which json.loads would let out as a 500.
+    return HugeNumber(text) if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
 def parse_json_object(raw: bytes) -> dict:
     """Decode a request body into a JSON object, refusing anything ambiguous."""
     try:
@@ -38,7 +53,8 @@ def parse_json_object(raw: bytes) -> dict:
     except UnicodeDecodeError:
         raise IntakeError({"body": "must be UTF-8 text"}, 400) from None
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants,
+                           parse_int=_bounded_int)
     except json.JSONDecodeError as error:
         raise IntakeError({"body": f"is not valid JSON ({error.msg})"}, 400) from None
     except RecursionError:
@@ -64,6 +80,8 @@ _MESSAGES = {
 
 def _message(error: dict) -> str:
     kind = error["type"]
+    if kind != "extra_forbidden" and isinstance(error.get("input"), HugeNumber):
+        return "is far too large a number"
     ctx = error.get("ctx", {})
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}".replace("'", "")

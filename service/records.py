@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
@@ -38,6 +39,8 @@ from typing import Any
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DataError, IntegrityError
 
+from service import deadline
+from service.lock_broker import LockBroker
 from service.models import TriageRecord
 
 log = logging.getLogger(__name__)
@@ -65,11 +68,16 @@ class RecordNotStored(Exception):
     """A triage record could not be committed; `__cause__` is the database's error."""
 
 
-class _Pending:
-    __slots__ = ("row", "stored", "error")
+class TurnTimeout(Exception):
+    """The request's deadline came before the writer's turn (or the database) did."""
 
-    def __init__(self, row: dict):
+
+class _Pending:
+    __slots__ = ("row", "deadline", "stored", "error")
+
+    def __init__(self, row: dict, deadline: float | None):
         self.row = row
+        self.deadline = deadline  # time.monotonic() by which its request must answer
         self.stored = False
         self.error: BaseException | None = None
 
@@ -88,6 +96,7 @@ class FileTurn:
         self.path = path
         self._fd: int | None = None
         self._pid: int | None = None
+        self._broker = LockBroker(path)
 
     def _descriptor(self) -> int | None:
         if self._pid != os.getpid():
@@ -106,17 +115,35 @@ class FileTurn:
             yield
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # waits without holding the GIL
+            held = self._lock(fd)
         except OSError as error:  # a file system without locks (ENOLCK)
             log.warning("cannot lock %s (%s): writing without it", self.path, error)
             os.close(fd)
             self._fd = None  # and this process stops trying (and warning)
             yield
             return
+        if held is None:
+            raise TurnTimeout("another process held the writers' turn past the deadline")
         try:
             yield
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            if held == fd:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            else:
+                self._broker.release()
+
+    def _lock(self, fd: int) -> int | None:
+        """Take the lock by the thread's deadline (service/deadline.py), if it has one:
+        the descriptor holding it, or None if the deadline came first."""
+        left = deadline.remaining()
+        if left is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits without holding the GIL
+            return fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            return self._broker.wait(left)
 
     def close(self) -> None:
         if self._fd is not None and self._pid == os.getpid():
@@ -140,25 +167,76 @@ class GroupCommitter:
         self._pending_lock = threading.Lock()  # guards _pending only; held briefly
         self._turn = threading.Lock()  # the writer's turn: one transaction at a time
 
-    def store(self, row: dict) -> None:
-        """Return once `row` is committed; raise RecordNotStored if it cannot be."""
-        mine = _Pending(row)
+    def store(self, row: dict, until: float | None = None) -> None:
+        """Return once `row` is committed; raise RecordNotStored if it cannot be, or if
+        it is not by `until` (a time.monotonic() deadline; None waits as long as it takes)."""
+        mine = _Pending(row, until)
         with self._pending_lock:
             self._pending.append(mine)
         while True:
-            with self._turn:
+            if not self._take_turn(mine):
+                with self._pending_lock:
+                    if mine in self._pending:  # never taken into a batch: nothing written
+                        self._pending.remove(mine)
+                        raise RecordNotStored("the writers' turn did not come in time")
+                # Our row is in a batch being written, which ends by its own deadline,
+                # no later than ours: wait for it.
+                continue
+            try:
                 # Looked at only while holding the turn: whoever took our row into a
                 # batch held it until that batch's transaction had ended.
                 if mine.stored or mine.error is not None:
                     break
+                self._write_turn()
+            finally:
+                self._turn.release()
+        if mine.error is not None:
+            raise RecordNotStored("the triage record was not stored") from mine.error
+
+    @contextmanager
+    def held_turn(self) -> Iterator[None]:
+        """Hold the writers' turn (this process's, and `exclusive`) for something else,
+        waiting no longer than the thread's deadline; TurnTimeout if it does not come."""
+        left = deadline.remaining()
+        if not self._turn.acquire(timeout=-1 if left is None else left):
+            raise TurnTimeout("the writers' turn did not come in time")
+        try:
+            with self._exclusive():
+                yield
+        finally:
+            self._turn.release()
+
+    def _take_turn(self, mine: _Pending) -> bool:
+        if mine.deadline is None:
+            return self._turn.acquire()
+        return self._turn.acquire(timeout=max(0.05, mine.deadline - time.monotonic()))
+
+    def _write_turn(self) -> None:
+        """One turn: wait for the exclusive turn and the database no longer than the
+        soonest deadline of the rows pending, then write them as one batch."""
+        soonest = self._drop_late()
+        with deadline.until(soonest):
+            try:
                 with self._exclusive():
                     # Taken only now, so rows that came while we waited join the batch.
                     with self._pending_lock:
                         batch = self._pending[: self._max_batch]
                         del self._pending[: self._max_batch]
                     self._commit(batch)
-        if mine.error is not None:
-            raise RecordNotStored("the triage record was not stored") from mine.error
+            except TurnTimeout:
+                self._drop_late()  # the soonest row's request has had to answer
+
+    def _drop_late(self) -> float | None:
+        """Refuse, unwritten, every pending row whose deadline has passed; return the
+        soonest deadline of those left (None if none has one)."""
+        now = time.monotonic()
+        with self._pending_lock:
+            for pending in self._pending:
+                if pending.deadline is not None and pending.deadline <= now:
+                    pending.error = TurnTimeout("the request's deadline came first")
+            self._pending = [p for p in self._pending if p.error is None]
+            return min((p.deadline for p in self._pending if p.deadline is not None),
+                       default=None)
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:
@@ -197,8 +275,14 @@ class TriageRecords:
             connection.execute(self._insert, rows)
 
     def store(self, **row) -> None:
-        """Commit one record (columns as keywords); raise RecordNotStored on failure."""
-        self._committer.store(row)
+        """Commit one record (columns as keywords) by the request's deadline (if any);
+        raise RecordNotStored on failure."""
+        self._committer.store(row, deadline.current())
+
+    def held_turn(self):
+        """The writers' turn, held for a check that must not queue behind them unfairly
+        (the health check's write lock); see GroupCommitter.held_turn."""
+        return self._committer.held_turn()
 
     def close(self) -> None:
         """Close the writer's connection and lock file (the app is shutting down)."""

@@ -63,7 +63,11 @@ class ActiveRuleset:
         If the check for a newer version fails, the version already loaded is kept.
         """
         if time.monotonic() - self._checked_at >= self.poll_seconds:
-            with self._lock:
+            # While another thread polls, those with a version loaded go on with it: a
+            # database that stalls must not queue every request behind one poll.
+            if not self._lock.acquire(blocking=self.loaded is None):
+                return self.loaded
+            try:
                 if time.monotonic() - self._checked_at >= self.poll_seconds:
                     try:
                         self._refresh()
@@ -80,6 +84,8 @@ class ActiveRuleset:
                         # down, every request polling in turn would queue each one on
                         # this lock for as long as a connection attempt takes.
                         self._checked_at = time.monotonic()
+            finally:
+                self._lock.release()
         return self.loaded
 
     def _refresh(self) -> None:

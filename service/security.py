@@ -7,10 +7,16 @@ smuggled into clinician-written text cannot execute even if escaping ever failed
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service import log_safety
+from service.body_limit import ChunkedBodyLimit
+from service.rate_limits import limit_anonymous_posts
 
 
 def csp_nonce() -> str:
@@ -61,11 +67,51 @@ class _SessionInterface(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+
+
+def check_same_origin(app: Flask) -> None:
+    """Refuse an HTTPS post, riding on our cookie, that its browser says came from
+    another site.
+
+    Flask-WTF's own HTTPS check (WTF_CSRF_SSL_STRICT) refuses every post without a
+    Referer, and browsers, extensions and privacy settings may leave it out: a patient
+    would get no result. Here a post is refused only if its Origin (or, failing that,
+    its Referer) names another site. With neither header the CSRF token stands alone,
+    bound to a SameSite=Lax cookie that a cross-site post never carries. Only requests
+    carrying the session cookie are checked: without it there is nothing to forge, and
+    the JSON API (which sets no cookie) is left to its callers.
+    """
+    if request.method not in UNSAFE_METHODS or not request.is_secure:
+        return
+    if app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies:
+        return
+    ours = f"https://{request.host}".lower()
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        claimed = _origin_of(origin)
+    elif request.referrer:
+        claimed = _origin_of(request.referrer)
+    else:
+        return
+    if claimed != ours:
+        raise CSRFError("The request came from another site.")
+
+
 def init_app(app: Flask) -> None:
     """Add security headers to every response; trust one proxy's X-Forwarded-* if told."""
     if app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
     app.session_interface = _SessionInterface()
+    app.before_request(lambda: check_same_origin(app))
+    limit_anonymous_posts(app)
+    log_safety.install()
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     # The same for every response: set once here, added to each response below.

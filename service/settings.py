@@ -46,7 +46,8 @@ def from_environment(instance_path: str) -> dict:
         # `serve` listens on every interface unless told otherwise (127.0.0.1: this machine).
         "HOST": os.environ.get("HOST", "").strip() or "0.0.0.0",
         "PORT": int(os.environ.get("PORT", "5000")),
-        # Seconds to wait for PostgreSQL to accept a connection before answering 503.
+        # Seconds a request waits for the database (to connect, for a lock, for an
+        # answer) before answering 503 (service/deadline.py).
         "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "10")),
         "WEB_CONCURRENCY": int(os.environ.get("WEB_CONCURRENCY", "2")),
         # An intake is a few hundred bytes; anything over 1 MB is refused with 413.
@@ -54,15 +55,23 @@ def from_environment(instance_path: str) -> dict:
         # How often a process checks for a newly published ruleset version.
         "RULESET_POLL_SECONDS": float(os.environ.get("RULESET_POLL_SECONDS", "0.25")),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "365")),
-        # Sign-in rate limits count per process unless shared, e.g. redis://host:6379.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Posts from one address outside the panel, per hour, counted in the database by
+        # every worker together (service/rate_limits.py); 0 turns the ceiling off.
+        "INTAKE_LIMIT_PER_HOUR": int(os.environ.get("INTAKE_LIMIT_PER_HOUR", "300")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        # A panel session ends after 8 h unused, and 12 h after signing in however used.
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SESSION_ABSOLUTE_LIFETIME": int(os.environ.get("SESSION_ABSOLUTE_LIFETIME",
+                                                        str(12 * 3600))),
         # A patient in pain may take more than an hour over the form; the token stays
         # bound to the session cookie, so no time limit is needed to tie it to them.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Flask-WTF's HTTPS check refuses any post without a Referer, which a browser or
+        # privacy tool may leave out: service/security.py checks Origin and Referer
+        # instead, refusing a post that names another site (docs/security.md).
+        "WTF_CSRF_SSL_STRICT": False,
         # Behind one reverse proxy (a PaaS router), trust its X-Forwarded-Proto and -For.
         "TRUST_PROXY": os.environ.get("TRUST_PROXY", "") == "1",
         # CDS Hooks: trusted issuers and their keys (JSON, or @file: issuer -> JWK Set),

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -25,15 +26,20 @@ class GunicornServer:
     """gunicorn on 127.0.0.1 in its own process group; `kill()` takes it down hard."""
 
     def __init__(self, database_url: str, workers: int = 2, threads: int = 4,
-                 extra_env: dict | None = None):
+                 extra_env: dict | None = None, tls: tuple[str, str] | None = None):
+        """`tls`: (certificate file, key file) to serve HTTPS, as a deployment would."""
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-only",
                     "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.args = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                      "--workers", str(workers), "--threads", str(threads),
                      "--worker-class", "gthread", "--log-level", "warning",
                      "service:create_app()"]
+        if tls:
+            self.args[-1:-1] = ["--certfile", tls[0], "--keyfile", tls[1]]
+        # Our own certificate, made by the test: trusted for these checks only.
+        self.ssl_context = ssl._create_unverified_context() if tls else None
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> GunicornServer:
@@ -48,7 +54,8 @@ class GunicornServer:
             if self.process.poll() is not None:
                 raise RuntimeError(self.process.stderr.read().decode())
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1,
+                                            context=self.ssl_context) as response:
                     if response.status == 200:
                         return self
             except OSError:
@@ -60,7 +67,8 @@ class GunicornServer:
         request = urllib.request.Request(f"{self.url}{path}", data=json.dumps(body).encode(),
                                          headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout,
+                                        context=self.ssl_context) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")

@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from admin.diff import field_changes
 from admin.forms import SQLModelFilters
-from admin.security import RoleRequired
+from admin.security import RoleRequired, allowed
 from admin.wording import DETAIL_FORMATTERS, LIST_FORMATTERS
 from service.models import AuditEntry
 
@@ -16,6 +16,18 @@ ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version",
             "safety_approval")
 ACTIONS = ("create", "update", "delete", "publish", "restore", "publish_refused",
            "restore_refused", "approve")
+
+
+def hidden_entities() -> tuple[str, ...]:
+    """What the signed-in user may not read in the audit log: changes to accounts (their
+    emails and roles) are for publishers only, as the Accounts page is."""
+    return () if allowed("publisher") else ("user",)
+
+
+def visible_entries(query):
+    """`query` (a select or a Query of AuditEntry) without what the user may not read."""
+    hidden = hidden_entities()
+    return query.filter(AuditEntry.entity.not_in(hidden)) if hidden else query
 
 
 def _shorten(text: str, limit: int = 80) -> str:
@@ -95,3 +107,13 @@ class AuditView(RoleRequired, ModelView):
     column_default_sort = [("at", True), ("id", True)]
     column_sortable_list = ("at", "actor", "action", "entity")
     page_size = 50
+
+    def get_query(self):
+        return visible_entries(super().get_query())
+
+    def get_count_query(self):
+        return visible_entries(super().get_count_query())
+
+    def get_one(self, id):
+        entry = super().get_one(id)
+        return None if entry is None or entry.entity in hidden_entities() else entry

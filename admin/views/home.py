@@ -12,6 +12,8 @@ from wtforms import fields, validators
 from admin.diff import diff_knowledge_bases
 from admin.forms import AdminForm
 from admin.security import safe_next, user_by_email
+from admin.sessions import end_sessions, start_session
+from admin.views.audit import visible_entries
 from admin.views.publishing import active_version
 from service.extensions import db
 from service.knowledge import draft_knowledge_base
@@ -42,8 +44,8 @@ class PanelHomeView(AdminIndexView):
         active = active_version()
         changes = diff_knowledge_bases(active.snapshot if active else {},
                                        draft_knowledge_base().model_dump(mode="json"))
-        recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc(),
-                                                                AuditEntry.id.desc())
+        recent = db.session.scalars(visible_entries(select(AuditEntry))
+                                    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                     .limit(8)).all()
         return self.render("panel/home.html", active=active, changes=changes, recent=recent)
 
@@ -60,6 +62,7 @@ class PanelHomeView(AdminIndexView):
             if user and valid and user.active:
                 session.clear()  # nothing from before sign-in carries over
                 login_user(user)
+                start_session()  # ends SESSION_ABSOLUTE_LIFETIME later, however used
                 session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME idle
                 user.last_login_at = utcnow()
                 db.session.commit()
@@ -70,6 +73,10 @@ class PanelHomeView(AdminIndexView):
     @expose("/logout/", methods=("POST",))
     def logout_view(self):
         if LogoutForm().validate_on_submit():
+            if current_user.is_authenticated:
+                # A copy of this cookie, saved anywhere, must not outlive the sign-out.
+                end_sessions(current_user)
+                db.session.commit()
             logout_user()
             session.clear()
             flash("You are signed out.", "info")

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from wtforms import fields
 
-from admin.models import ROLE_MEANINGS, ROLES, User, new_session_token
+from admin.models import ROLE_MEANINGS, ROLES, User
 from admin.role_guard import last_holder_problems
+from admin.sessions import end_sessions
 from admin.views.base import PanelModelView, Problem, committed_value
 from service.extensions import db
 
@@ -77,7 +78,12 @@ class UserView(PanelModelView):
                 problems.append(("new_password", problem))
             else:
                 model.password_hash = generate_password_hash(password)
-                model.session_token = new_session_token()
+                end_sessions(model)
+        if not is_created and (model.role != committed_value(model, "role")
+                               or model.active != committed_value(model, "active")):
+            # A new role, or a deactivation (or re-activation): old sessions end, so no
+            # session started under the old terms carries on or comes back.
+            end_sessions(model)
         if not is_created:  # under a database lock: see admin/role_guard.py
             problems += [("role", p) for p in
                          last_holder_problems(model.id, model.role, bool(model.active))]

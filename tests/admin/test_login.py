@@ -88,7 +88,11 @@ def test_a_role_change_applies_at_once(app, users, publisher, editor):
     assert editor.get("/admin/rule/new/").status_code == 200
     publisher.post(f"/admin/user/edit/?id={_user_id(app, 'editor')}",
                    data={"email": email_for("editor"), "role": "viewer", "active": "y"})
-    assert editor.get("/admin/rule/new/").status_code == 403
+    # The demoted session ends at once (admin/sessions.py): no page of the old role.
+    response = editor.get("/admin/rule/new/")
+    assert response.status_code == 302 and "/admin/login/" in response.headers["Location"]
+    assert login(editor, email_for("editor")).status_code == 302
+    assert editor.get("/admin/rule/new/").status_code == 403  # signed in again: a viewer
 
 
 def test_sessions_expire(app, users, viewer):

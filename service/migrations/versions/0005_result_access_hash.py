@@ -1,7 +1,7 @@
 """triage_record.access_hash: the hash of the secret in a patient's result address
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-29 03:20:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlmodel  # SQLModel's AutoString renders as sqlmodel.sql.sqltypes.AutoSt
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
