@@ -1,7 +1,7 @@
 """publish gate: a clinical safety officer's approval of one exact draft
 
 Revision ID: 0003
-Revises: 0003
+Revises: 0002
 Create Date: 2026-11-29 03:30:00.000000
 
 """
