@@ -58,6 +58,11 @@ class Unavailable(BaseModel):
     retry_after: int
 
 
+class TooManyIntakes(BaseModel):
+    error: str
+    detail: str  # with the urgent-help words; the wait is in the Retry-After header
+
+
 class ReadOnly(Response):
     """The answers of an endpoint that reads no query or body: spectree adds a 422 for a
     failed request validation to every endpoint, which these can never give."""
@@ -76,7 +81,8 @@ def invalid(error: IntakeError):
 @spec.validate(
     json=Intake,
     resp=Response(HTTP_200=Outcome, HTTP_400=InvalidIntake, HTTP_413=InvalidIntake,
-                  HTTP_415=InvalidIntake, HTTP_422=InvalidIntake, HTTP_503=Unavailable),
+                  HTTP_415=InvalidIntake, HTTP_422=InvalidIntake, HTTP_429=TooManyIntakes,
+                  HTTP_503=Unavailable),
     skip_validation=True,  # parsed below, more strictly than a generic validator can
     tags=["triage"],
 )
