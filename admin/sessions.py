@@ -43,4 +43,12 @@ def session_is_current() -> bool:
 
 def end_sessions(user: User) -> None:
     """End every session of `user`, in every browser (commit to make it so)."""
-    user.session_token = new_session_token()
+    from service.extensions import db
+
+    token = new_session_token()
+    # The signed-in user is detached from the session (admin/security.py, load_user):
+    # the change goes on the row the session holds, or it would never be saved.
+    row = db.session.get(User, user.id) if user.id is not None else None
+    if row is not None:
+        row.session_token = token
+    user.session_token = token

@@ -42,9 +42,11 @@ def test_the_patient_pages_do_not_ask_browsers_to_drop_the_referer(client):
     {"Referer": HTTPS + "/"},
 ])
 def test_a_patient_posting_over_https_gets_a_result(https_app, headers):
-    response = form_post(https_app.test_client(), headers)
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    assert "data-triage-level" in response.get_data(as_text=True)
+    client = https_app.test_client()
+    response = form_post(client, headers)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    result = client.get(response.headers["Location"], base_url=HTTPS)
+    assert "data-triage-level" in result.get_data(as_text=True)
     assert stored(https_app) == 1
 
 
@@ -74,8 +76,10 @@ def test_behind_a_tls_proxy_with_trust_proxy(tmp_path):
         plain = "http://10.0.0.5:8000"  # the address the proxy talks to
         client = app.test_client()
         ok = form_post(client, {**forwarded, "Origin": HTTPS}, plain, **forwarded)
-        assert ok.status_code == 200 and "data-triage-level" in ok.get_data(as_text=True)
-        assert ok.headers["Strict-Transport-Security"].startswith("max-age=")
+        assert ok.status_code == 303 and ok.headers["Strict-Transport-Security"].startswith(
+            "max-age=")
+        result = client.get(ok.headers["Location"], base_url=plain, headers=forwarded)
+        assert "data-triage-level" in result.get_data(as_text=True)
         refused = form_post(app.test_client(), {**forwarded, "Origin": "https://evil.example"},
                             plain, **forwarded)
         assert refused.status_code == 400
