@@ -44,8 +44,8 @@ def build_admin() -> Admin:
     from admin.views.vignettes import VignetteView
     from admin.views.whatif_jobs import WhatIfJobView
     from service.extensions import db
-    from service.models import Advice, AuditEntry, Exercise, Rule, RulesetVersion, Vignette
     from service.security import csp_nonce
+    from service.store.models import Advice, AuditEntry, Exercise, Rule, RulesetVersion, Vignette
 
     admin = Admin(name="Sciatica triage: clinical content",
                   index_view=PanelHomeView(name="Home", url="/admin"),

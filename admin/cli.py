@@ -12,9 +12,9 @@ from werkzeug.security import generate_password_hash
 
 from admin.models import ROLES, User, new_session_token
 from admin.views.users import EMAIL, password_problem
-from service.audit import record_change
 from service.extensions import db
 from service.program import command_name
+from service.store.audit import record_change
 
 
 def first_user_hint() -> str:
@@ -38,7 +38,7 @@ def _read_password() -> str:
 @with_appcontext
 def create_user_command(email: str, role: str) -> None:
     """Create a clinician account for the admin panel."""
-    from service.database import initialise_database
+    from service.store.database import initialise_database
 
     initialise_database()
     email = email.strip().lower()

@@ -19,8 +19,8 @@ from service.followup.plan import CheckinOutcome
 from service.followup.retriage import assess_checkin
 from service.followup.store import aware, load_course, states_before
 from service.followup.vignettes import complete
-from service.models import TriageRecord
-from service.parsing import IntakeError
+from service.store.models import TriageRecord
+from service.triage.parsing import IntakeError
 
 
 @dataclass

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from rules import schema
 from rules.schema import KnowledgeBase
-from service import models
-from service.audit import record_change
 from service.extensions import db
-from service.models import utcnow
+from service.store import models
+from service.store.audit import record_change
+from service.store.models import utcnow
 
 # (snapshot key, draft table, audit entity, the fields a snapshot item carries)
 _TABLES = (

@@ -12,9 +12,9 @@ from wtforms import fields
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
-from service.intake import SECTIONS
-from service.parsing import IntakeError, validate_intake
-from service.questionnaire import questionnaire
+from service.triage.intake import SECTIONS
+from service.triage.parsing import IntakeError, validate_intake
+from service.triage.questionnaire import questionnaire
 
 # A person with no red flags: "Try it" starts here so a clinician changes only what matters.
 EXAMPLE_INTAKE = {

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from service.models import utcnow
+from service.store.models import utcnow
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "safety_officer", "publisher")
 # What each role may do, as the roles whose doors it opens. The clinical safety officer

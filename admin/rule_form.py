@@ -20,7 +20,7 @@ from admin.wording import level_label
 from rules.levels import ReferralLevel
 from rules.schema import Dose
 from service.extensions import db
-from service.models import Advice, Exercise
+from service.store.models import Advice, Exercise
 
 ACTION_TYPES = {
     "refer": "Refer to a doctor (a red flag or a reason to be seen)",

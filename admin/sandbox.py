@@ -17,12 +17,12 @@ from pydantic import ValidationError
 
 from rules.levels import urgency
 from rules.schema import KnowledgeBase, knowledge_base_problems
-from service.gate_wording import LEVEL_SHORT
-from service.intake import VOCABULARY, Intake
-from service.knowledge import draft_knowledge_base
-from service.models import TriageRecord
-from service.outcome import Outcome
-from service.ruleset import LoadedVersion
+from service.store.models import TriageRecord
+from service.triage.gate_wording import LEVEL_SHORT
+from service.triage.intake import VOCABULARY, Intake
+from service.triage.knowledge import draft_knowledge_base
+from service.triage.outcome import Outcome
+from service.triage.ruleset import LoadedVersion
 
 
 class DraftInvalid(Exception):

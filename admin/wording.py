@@ -8,10 +8,10 @@ from flask_admin.model import typefmt
 
 from rules.levels import TRIAGE_LEVELS
 from service.followup.facts import COURSE_SECTION, COURSE_SECTION_TITLE, CheckinFacts
-from service.gate_wording import LEVEL_SHORT
-from service.intake import SECTIONS, VOCABULARY, Intake
-from service.outcome import LEVEL_GUIDANCE
-from service.questionnaire import CHOICE_LABELS
+from service.triage.gate_wording import LEVEL_SHORT
+from service.triage.intake import SECTIONS, VOCABULARY, Intake
+from service.triage.outcome import LEVEL_GUIDANCE
+from service.triage.questionnaire import CHOICE_LABELS
 
 OPERATOR_WORDS = {"==": "is", "!=": "is not", "<": "is less than", "<=": "is at most",
                   ">": "is more than", ">=": "is at least", "in": "is one of"}

@@ -20,10 +20,10 @@ import time
 from bench.machine import describe, print_table
 from rules.defaults import load_default_knowledge_base
 from rules.schema import KnowledgeBase, Refer, Rule
-from service.gate import evaluate_gate
-from service.intake import VOCABULARY
-from service.knowledge import public_vignettes
-from service.vignettes import check_vignettes
+from service.triage.gate import evaluate_gate
+from service.triage.intake import VOCABULARY
+from service.triage.knowledge import public_vignettes
+from service.triage.vignettes import check_vignettes
 
 TARGETS = {"default": 3.0, "200 rules, 200 vignettes": 10.0}
 

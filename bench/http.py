@@ -78,10 +78,10 @@ def prepare_database(url: str):
     from sqlalchemy import func, select
 
     from service import create_app
-    from service.database import initialise_database
     from service.extensions import db
-    from service.models import TriageRecord
     from service.settings import normalise_database_url
+    from service.store.database import initialise_database
+    from service.store.models import TriageRecord
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url)})
     with app.app_context():

@@ -39,9 +39,9 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from service import create_app
-    from service.database import initialise_database
     from service.extensions import db
-    from service.models import TriageRecord
+    from service.store.database import initialise_database
+    from service.store.models import TriageRecord
     from tests.rules.generators import random_answers
 
     print(describe())

@@ -39,8 +39,8 @@ def main() -> None:
     from pyinstrument import Profiler
 
     from service import create_app
-    from service.database import initialise_database
     from service.settings import normalise_database_url
+    from service.store.database import initialise_database
     from tests.rules.generators import random_answers
 
     print(describe())

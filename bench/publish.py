@@ -32,10 +32,10 @@ TARGET_S = 1.0
 def publisher(url: str):
     """A function that publishes the draft as a new version; returns (version, seconds)."""
     from service import create_app
-    from service.database import initialise_database
     from service.extensions import db
-    from service.publishing import publish
     from service.settings import normalise_database_url
+    from service.store.database import initialise_database
+    from service.triage.publishing import publish
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
                       "SECRET_KEY": "bench-only"})

@@ -41,8 +41,8 @@ def _app(url: str):
 
 def fill(url: str, records: int) -> float:
     """A fresh, seeded database at `url` holding `records` synthetic intakes; seconds taken."""
-    from service.database import initialise_database
     from service.extensions import db
+    from service.store.database import initialise_database
     from service.whatif.synthetic import generate_history
 
     app = _app(url)
@@ -64,7 +64,7 @@ def weaken_draft(url: str) -> None:
     from sqlalchemy import update
 
     from service.extensions import db
-    from service.models import Rule
+    from service.store.models import Rule
 
     with _app(url).app_context():
         db.session.execute(update(Rule).where(Rule.slug == "ces_saddle_numbness")
@@ -75,7 +75,7 @@ def weaken_draft(url: str) -> None:
 def engine_rate(count: int = 20_000) -> float:
     """Evaluations a second of the default rules in the raw engine, one core, best of 3."""
     from rules.defaults import load_default_knowledge_base
-    from service.ruleset import LoadedVersion
+    from service.triage.ruleset import LoadedVersion
     from service.whatif.synthetic import random_intake
 
     rng = random.Random(3)

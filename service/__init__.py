@@ -15,7 +15,8 @@ from service.interop import register_interop
 
 def create_app(config: dict | None = None) -> Flask:
     """Create and configure an instance of the application."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="patient/templates", static_folder="patient/static")
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(settings.from_environment(app.instance_path))
     if config:
@@ -39,15 +40,15 @@ def close_app(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from service.database import (
+    from service.store.database import (
         configure_engine,
         engine_options,
         init_migrations,
         writer_engine,
         writer_lock_path,
     )
-    from service.records import TriageRecords
-    from service.ruleset import ActiveRuleset
+    from service.store.records import TriageRecords
+    from service.triage.ruleset import ActiveRuleset
 
     engine_options(app)
     db.init_app(app)
@@ -62,13 +63,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     import admin
-    from service.api import bp as api
-    from service.api import spec
+    from service.api.routes import bp as api
+    from service.api.routes import spec
     from service.followup.api import bp as followup_api
     from service.followup.views import bp as followup
-    from service.pages import bp as pages
-    from service.result_pages import bp as results
-    from service.trust_pages import bp as trust
+    from service.patient.pages import bp as pages
+    from service.patient.result_pages import bp as results
+    from service.patient.trust_pages import bp as trust
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
@@ -81,7 +82,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from service import cli, privacy
+    from service import cli
+    from service.store import privacy
     from service.whatif import cli as what_if
 
     cli.register(app)

@@ -46,7 +46,7 @@ def main():
 @with_appcontext
 def init_db_command():
     """Apply every migration, then seed and publish the defaults if the database is empty."""
-    from service.database import initialise_database
+    from service.store.database import initialise_database
 
     version = initialise_database()
     click.echo(f"published default knowledge base as version {version}" if version
@@ -64,9 +64,9 @@ def init_db_command():
 def serve_command(workers, threads, host, bind):
     """Run the service under gunicorn, creating and seeding the database on first start."""
     from admin.cli import hint_if_no_users
-    from service.database import initialise_database
     from service.extensions import db
     from service.server import run_gunicorn
+    from service.store.database import initialise_database
 
     logging.getLogger().setLevel(logging.INFO)  # the request log and what the server does
     initialise_database()
@@ -102,10 +102,10 @@ def triage_command(file, store):
     sent to the API, unless --no-store is given. The rules come from the database, which
     is created and seeded first if it does not exist yet.
     """
-    from service.database import initialise_database
-    from service.models import utcnow
-    from service.parsing import IntakeError, parse_json_object, validate_intake
-    from service.triage import assess, triage
+    from service.store.database import initialise_database
+    from service.store.models import utcnow
+    from service.triage.assessment import assess, triage
+    from service.triage.parsing import IntakeError, parse_json_object, validate_intake
 
     initialise_database()
     try:
@@ -131,8 +131,8 @@ def triage_command(file, store):
 
 def database_name() -> str:
     """The database, as an operator would name it: a file's path, or a URL sans password."""
-    from service.database import sqlite_file
     from service.extensions import db
+    from service.store.database import sqlite_file
 
     path = sqlite_file(db.engine)
     if path:
@@ -143,7 +143,7 @@ def database_name() -> str:
 
 def register(app: Flask) -> None:
     """Add the service's commands to `app.cli`, and Flask-Migrate's `db` group."""
-    from service.database import init_migrations
+    from service.store.database import init_migrations
 
     init_migrations(app)  # idempotent: a no-op if the factory already bound it
     for command in (init_db_command, serve_command, triage_command):

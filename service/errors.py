@@ -9,8 +9,8 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.extensions import db
-from service.records import RecordNotStored
-from service.result_access import redact
+from service.patient.result_access import redact
+from service.store.records import RecordNotStored
 
 log = logging.getLogger(__name__)
 

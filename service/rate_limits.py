@@ -25,8 +25,8 @@ from sqlalchemy import BigInteger, Column, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
-from service import deadline
 from service.extensions import db
+from service.store import deadline
 
 
 class RateCounter(SQLModel, table=True):

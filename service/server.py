@@ -5,7 +5,7 @@ from __future__ import annotations
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from service.result_access import redact
+from service.patient.result_access import redact
 
 
 class AccessLogWithoutTokens(Logger):

@@ -47,7 +47,7 @@ def from_environment(instance_path: str) -> dict:
         "HOST": os.environ.get("HOST", "").strip() or "0.0.0.0",
         "PORT": int(os.environ.get("PORT", "5000")),
         # Seconds a request waits for the database (to connect, for a lock, for an
-        # answer) before answering 503 (service/deadline.py).
+        # answer) before answering 503 (service/store/deadline.py).
         "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "10")),
         "WEB_CONCURRENCY": int(os.environ.get("WEB_CONCURRENCY", "2")),
         # An intake is a few hundred bytes; anything over 1 MB is refused with 413.

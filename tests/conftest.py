@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from service import close_app, create_app
-from service.database import initialise_database
 from service.extensions import db
+from service.store.database import initialise_database
 
 PUBLIC_VIGNETTES = json.loads(
     resources.files("service").joinpath("data/vignettes_public.json").read_text("utf-8"))

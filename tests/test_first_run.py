@@ -5,7 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from service.parsing import parse_json_object, validate_intake
+from service.triage.parsing import parse_json_object, validate_intake
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text("utf-8")

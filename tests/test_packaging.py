@@ -38,17 +38,18 @@ def source_files(folder: str, *patterns: str) -> set[str]:
 def test_the_wheel_carries_every_migration(wheel_files):
     """`sciatica-triage db upgrade` is the Procfile's release step: from an installed
     wheel it needs the migrations folder inside the package."""
-    migrations = source_files("service/migrations", "*")
-    assert {"service/migrations/env.py", "service/migrations/alembic.ini",
-            "service/migrations/script.py.mako"} <= migrations
-    assert any(name.startswith("service/migrations/versions/") for name in migrations)
+    migrations = source_files("service/store/migrations", "*")
+    assert {"service/store/migrations/env.py", "service/store/migrations/alembic.ini",
+            "service/store/migrations/script.py.mako"} <= migrations
+    assert any(name.startswith("service/store/migrations/versions/") for name in migrations)
     assert migrations - wheel_files == set()
 
 
 @pytest.mark.slow
 def test_the_wheel_carries_the_knowledge_base_templates_and_static_files(wheel_files):
     needed = (source_files("rules/knowledge", "*.yaml")
-              | source_files("service/templates", "*") | source_files("service/static", "*")
+              | source_files("service/patient/templates", "*")
+              | source_files("service/patient/static", "*")
               | source_files("admin/templates", "*") | source_files("admin/static", "*"))
     assert needed
     assert needed - wheel_files == set()

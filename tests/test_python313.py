@@ -21,7 +21,7 @@ import json, sys
 import durable_rules_engine
 import service
 from service import create_app
-from service.database import initialise_database
+from service.store.database import initialise_database
 
 app = create_app({"TESTING": True})
 with app.app_context():

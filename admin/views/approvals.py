@@ -9,11 +9,11 @@ from wtforms import fields, validators
 from admin.forms import AdminForm
 from admin.security import actor
 from rules.schema import KnowledgeBase
-from service.approvals import approve
 from service.extensions import db
-from service.gate import GateReport, run_gate
-from service.knowledge import draft_knowledge_base
-from service.models import RulesetVersion
+from service.store.models import RulesetVersion
+from service.triage.approvals import approve
+from service.triage.gate import GateReport, run_gate
+from service.triage.knowledge import draft_knowledge_base
 
 
 def approval_form(report: GateReport, formdata=None) -> AdminForm:

@@ -10,7 +10,7 @@ from admin.diff import field_changes
 from admin.forms import SQLModelFilters
 from admin.security import RoleRequired, allowed
 from admin.wording import DETAIL_FORMATTERS, LIST_FORMATTERS
-from service.models import AuditEntry
+from service.store.models import AuditEntry
 
 ENTITIES = ("rule", "exercise", "advice", "vignette", "user", "ruleset_version",
             "safety_approval")

@@ -13,9 +13,9 @@ from wtforms.validators import ValidationError
 from admin.forms import AdminForm, SQLModelConverter, SQLModelFilters
 from admin.security import RoleRequired, actor
 from admin.wording import DETAIL_FORMATTERS, LIST_FORMATTERS
-from service.audit import record_change
 from service.extensions import db
-from service.models import utcnow
+from service.store.audit import record_change
+from service.store.models import utcnow
 
 Problem = tuple[str | None, str]  # (the form field it is about, or None; the message)
 

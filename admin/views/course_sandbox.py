@@ -16,9 +16,9 @@ from admin.sandbox import DraftInvalid, draft_engine
 from admin.security import RoleRequired
 from rules import EngineError
 from service.extensions import db
-from service.models import Vignette
-from service.outcome import RoutineError
-from service.ruleset import active_ruleset
+from service.store.models import Vignette
+from service.triage.outcome import RoutineError
+from service.triage.ruleset import active_ruleset
 
 EXAMPLE_CHECKINS = [{"pain_now": 5, "walking_minutes": 10},
                     {"pain_now": 4, "walking_minutes": 15},

@@ -16,8 +16,8 @@ from admin.sessions import end_sessions, start_session
 from admin.views.audit import visible_entries
 from admin.views.publishing import active_version
 from service.extensions import db
-from service.knowledge import draft_knowledge_base
-from service.models import AuditEntry, utcnow
+from service.store.models import AuditEntry, utcnow
+from service.triage.knowledge import draft_knowledge_base
 
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")

@@ -12,8 +12,8 @@ from admin.forms import LinesField, pydantic_messages
 from admin.views.base import PanelModelView, Problem, committed_value
 from rules import schema
 from service.extensions import db
-from service.models import Rule
-from service.result_view import ILLUSTRATIONS, drawings
+from service.patient.result_view import ILLUSTRATIONS, drawings
+from service.store.models import Rule
 
 CATEGORIES = {c: c for c in get_args(schema.ExerciseCategory)}
 # The drawings the patient pages have, by name; anything else shows the plain figure.

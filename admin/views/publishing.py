@@ -16,12 +16,12 @@ from admin.forms import AdminForm
 from admin.security import RoleRequired, actor
 from admin.views.approvals import approve_page
 from rules.schema import knowledge_base_problems
-from service.gate import GateReport, knowledge_base_hash, live_version, run_gate
-from service.intake import VOCABULARY
-from service.knowledge import draft_knowledge_base
-from service.models import RulesetVersion
-from service.publishing import PublishResult, publish, record_refusal, refusals
-from service.ruleset import active_ruleset
+from service.store.models import RulesetVersion
+from service.triage.gate import GateReport, knowledge_base_hash, live_version, run_gate
+from service.triage.intake import VOCABULARY
+from service.triage.knowledge import draft_knowledge_base
+from service.triage.publishing import PublishResult, publish, record_refusal, refusals
+from service.triage.ruleset import active_ruleset
 from service.whatif.jobs import latest_complete
 
 

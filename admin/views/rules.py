@@ -22,8 +22,8 @@ from admin.wording import (
 from rules import schema
 from rules.checks import rule_static_problems
 from service.extensions import db
-from service.intake import VOCABULARY
-from service.models import Advice, Exercise
+from service.store.models import Advice, Exercise
+from service.triage.intake import VOCABULARY
 
 RULE_FIELDS = tuple(schema.Rule.model_fields)
 

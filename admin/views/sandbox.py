@@ -14,10 +14,10 @@ from admin.sandbox import DraftInvalid, draft_engine, outcome_differences, repla
 from admin.security import RoleRequired
 from rules import EngineError
 from service.extensions import db
-from service.intake import Intake
-from service.models import TriageRecord, Vignette
-from service.outcome import RoutineError
-from service.ruleset import active_ruleset
+from service.store.models import TriageRecord, Vignette
+from service.triage.intake import Intake
+from service.triage.outcome import RoutineError
+from service.triage.ruleset import active_ruleset
 
 REPLAY_DEFAULT, REPLAY_MAX = 500, 5000
 

@@ -18,10 +18,10 @@ from admin.views.publishing import active_version
 from admin.wording import LIST_FORMATTERS
 from rules.schema import KnowledgeBase
 from service.extensions import db
-from service.gate import run_gate
-from service.models import RulesetVersion
-from service.publishing import PublishResult, record_refusal, refusals, restore
-from service.ruleset import active_ruleset
+from service.store.models import RulesetVersion
+from service.triage.gate import run_gate
+from service.triage.publishing import PublishResult, record_refusal, refusals, restore
+from service.triage.ruleset import active_ruleset
 
 
 class RestoreForm(AdminForm):

@@ -16,8 +16,8 @@ from admin.wording import level_label
 from rules.levels import TRIAGE_LEVELS
 from rules.schema import ExerciseCategory
 from service.extensions import db
-from service.models import Advice, Exercise
-from service.parsing import IntakeError, validate_intake
+from service.store.models import Advice, Exercise
+from service.triage.parsing import IntakeError, validate_intake
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 ROUTINE = {"": "Either", "yes": "A routine must be given", "no": "No routine may be given"}

@@ -13,8 +13,8 @@ from admin.forms import AdminForm
 from admin.security import RoleRequired, actor
 from rules.schema import knowledge_base_problems
 from service.extensions import db
-from service.intake import VOCABULARY
-from service.knowledge import draft_knowledge_base
+from service.triage.intake import VOCABULARY
+from service.triage.knowledge import draft_knowledge_base
 from service.whatif.jobs import (
     JobAlreadyRunning,
     create_job,

@@ -1,5 +1,5 @@
 """Follow-up: weekly check-ins on a result, re-triaged by the published rules, and a plan
 that progresses week by week from what the person managed.
 
-Kept free of imports here: service.intake reads `facts` while it is itself loading.
+Kept free of imports here: service.triage.intake reads `facts` while it is itself loading.
 """

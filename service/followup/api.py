@@ -13,14 +13,14 @@ from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field
 from spectree import Response
 
-from service.api import InvalidIntake, spec
+from service.api.routes import InvalidIntake, spec
 from service.extensions import csrf
 from service.followup.checkin import CheckinAnswers
 from service.followup.course import CourseClosed
 from service.followup.plan import CheckinOutcome, WeekPlan
 from service.followup.store import AlreadyCheckedIn, Course, open_course, take_checkin
-from service.parsing import IntakeError, parse_json_object
-from service.result_access import load_record
+from service.patient.result_access import load_record
+from service.triage.parsing import IntakeError, parse_json_object
 
 bp = Blueprint("followup_api", __name__)
 csrf.exempt(bp)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.walking import TARGET_MINUTES
+from service.triage.walking import TARGET_MINUTES
 
 WIDTH, HEIGHT = 320, 200
 LEFT, RIGHT, TOP, BOTTOM = 34, 34, 12, 30  # room for the axis labels

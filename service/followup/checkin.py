@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
 from rules.vocabulary import base_type
-from service.intake import Intake, WholeNumber
+from service.triage.intake import Intake, WholeNumber
 
 SAFETY_SECTION = "safety"
 NO_EXERCISE = "none"

@@ -21,10 +21,10 @@ from service.followup.retriage import (
     next_state,
     spreading_choices,
 )
-from service.intake import Intake
-from service.outcome import Outcome
-from service.parsing import IntakeError, validate_intake
-from service.parsing import _message as field_message
+from service.triage.intake import Intake
+from service.triage.outcome import Outcome
+from service.triage.parsing import IntakeError, validate_intake
+from service.triage.parsing import _message as field_message
 
 SIMULATED_START = date(2026, 1, 5)
 

@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 from service.followup.checkin import CheckinAnswers
 from service.followup.plan import WeekPlan
 from service.followup.retriage import spreading_choices
-from service.questionnaire import describe
-from service.web_form import NO, YES, YES_NO
+from service.patient.web_form import NO, YES, YES_NO
+from service.triage.questionnaire import describe
 
 SCALES = {"pain_now": range(0, 11), "exercise_days": range(0, 8)}
 NOT_ANSWERS = frozenset({"csrf_token"})

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models import utcnow
+from service.store.models import utcnow
 
 
 class Checkin(SQLModel, table=True):

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from service.outcome import ExerciseOut, Reason, Referral
+from service.triage.outcome import ExerciseOut, Reason, Referral
 
 
 class PlannedExercise(ExerciseOut):

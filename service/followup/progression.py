@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from rules.schema import PROGRESSED_DOSES, Exercise
 from service.followup.plan import PlannedExercise, WeekPlan
-from service.outcome import ExerciseOut, Routine
-from service.walking import TARGET_MINUTES, WEEKLY_STEP_MINUTES
+from service.triage.outcome import ExerciseOut, Routine
+from service.triage.walking import TARGET_MINUTES, WEEKLY_STEP_MINUTES
 
 # ACSM 2021: flexibility and strength work on at least 2-3 days a week; fewer days is not
 # yet a week to build on.

@@ -24,7 +24,7 @@ from service.followup.checkin import ALSO_ASKED, NO_EXERCISE, safety_names
 from service.followup.facts import CheckinFacts
 from service.followup.plan import CheckinOutcome, WeekPlan
 from service.followup.progression import WALKING, next_plan
-from service.intake import Intake, intake_facts
+from service.triage.intake import Intake, intake_facts
 
 CHECKIN_EVERY_DAYS = 7
 WORSE_BY = 2  # points on the 0-10 scale: a clinically important change (Ostelo 2008)
@@ -93,7 +93,7 @@ def course_rules(kb) -> frozenset[str]:
 def assess_checkin(loaded, state: CourseState, answers: BaseModel, reference: str,
                    days_elapsed: int, today: date,
                    early: bool = False) -> tuple[CheckinOutcome, CheckinFacts]:
-    """Triage one check-in with `loaded` (a service.ruleset.LoadedVersion).
+    """Triage one check-in with `loaded` (a service.triage.ruleset.LoadedVersion).
 
     An `early` check-in (less than a week after the last) is triaged in full, but its
     plan does not step up: a plan built week by week must not climb day by day.

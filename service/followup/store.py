@@ -1,7 +1,7 @@
 """A course as stored: the intake's record, its check-ins, and taking the next one.
 
 Each check-in is assessed against the active published version exactly like an intake
-(service.triage.assess): an engine error is retried once, and any failure gives a
+(service.triage.assessment.assess): an engine error is retried once, and any failure gives a
 referral to a doctor and no plan, never a routine. It is committed before anyone is
 answered; a second post for the same week is refused by the database, not stored twice.
 """
@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 
 from rules import EngineError
 from service.extensions import db
-from service.fail_safe import fail_safe
 from service.followup.course import CourseClosed, start_state, validate_answers
 from service.followup.facts import MAX_WEEKS, CheckinFacts
 from service.followup.models import Checkin
@@ -31,10 +30,11 @@ from service.followup.retriage import (
     closes_course,
     next_state,
 )
-from service.intake import Intake
-from service.models import TriageRecord, utcnow
-from service.outcome import Outcome
-from service.ruleset import active_ruleset
+from service.store.models import TriageRecord, utcnow
+from service.triage.fail_safe import fail_safe
+from service.triage.intake import Intake
+from service.triage.outcome import Outcome
+from service.triage.ruleset import active_ruleset
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The patient's check-in and progress pages, at the result's lasting address.
 
-Only the reference with its secret token opens them (service.result_access); anything
+Only the reference with its secret token opens them (service.patient.result_access); anything
 else gets the same "no longer available" page as the result itself. A check-in is sent
 with post/redirect/get: the answer is a 303 to the progress page.
 """
@@ -15,11 +15,11 @@ from service.followup import form as checkin_form
 from service.followup.chart import Row, chart
 from service.followup.course import CourseClosed
 from service.followup.store import AlreadyCheckedIn, Course, open_course, take_checkin
-from service.parsing import IntakeError
-from service.result_access import load_record, result_url
-from service.result_pages import not_available
-from service.result_view import day
-from service.web_form import field_id, hint
+from service.patient.result_access import load_record, result_url
+from service.patient.result_pages import not_available
+from service.patient.result_view import day
+from service.patient.web_form import field_id, hint
+from service.triage.parsing import IntakeError
 
 bp = Blueprint("followup", __name__, url_prefix="/result")
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from service.followup.checkin import CheckinAnswers, safety_names
 from service.followup.course import CourseClosed, run_course
 from service.followup.plan import CheckinOutcome
-from service.parsing import IntakeError
+from service.triage.parsing import IntakeError
 
 QUIET_WEEK = {"exercise_days": 5, "skipped_for_pain": False, "spreading_exercise": "none"}
 

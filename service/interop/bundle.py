@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 from service.interop.questionnaire import CANONICAL_BASE
-from service.outcome import Outcome, Reason, Routine
+from service.triage.outcome import Outcome, Reason, Routine
 
 REFERENCE_SYSTEM = f"{CANONICAL_BASE}/NamingSystem/triage-reference"
 RULE_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/rule"
@@ -157,7 +157,7 @@ def _exercise(exercise, goals: list[dict]) -> dict:
 
 
 def _now():
-    from service.models import utcnow
+    from service.store.models import utcnow
 
     return utcnow()
 

@@ -12,7 +12,7 @@ import uuid
 
 from service.interop.bundle import LEVEL_SYSTEM, PRIORITY, REFERENCE_SYSTEM, module_uri
 from service.interop.questionnaire import QUESTIONNAIRE_URL
-from service.outcome import Outcome
+from service.triage.outcome import Outcome
 
 SERVICE_ID = "sciatica-triage"
 PREFETCH_KEY = "questionnaireResponse"

@@ -1,6 +1,6 @@
 """The intake as a FHIR R4 Questionnaire, generated from the same question definitions.
 
-`service.questionnaire.questionnaire()` describes the intake model for the JSON API and
+`service.triage.questionnaire.questionnaire()` describes the intake model for the JSON API and
 the web form; this module only translates that description into FHIR, so a question
 added to the model appears here without a change. Link ids are the intake's field
 names (`start_back.q1` inside the STarT Back group), so an error names the same field
@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 
-from service.questionnaire import questionnaire
+from service.triage.questionnaire import questionnaire
 
 CANONICAL_BASE = "http://sciatica-triage.example.org/fhir"
 QUESTIONNAIRE_ID = "sciatica-intake"
@@ -32,7 +32,7 @@ QUESTION_CODES: dict[str, dict] = {
 }
 
 # Keele STarT Back scoring: agreeing with an item scores 1; q9 scores 1 for these answers.
-# The subscale is q5-q9. The same scores as service.intake.StartBack, for the renderer.
+# The subscale is q5-q9. The same scores as service.triage.intake.StartBack, for the renderer.
 START_BACK = "start_back"
 PSYCHOSOCIAL_ITEMS = ("q5", "q6", "q7", "q8")
 PHYSICAL_ITEMS = ("q1", "q2", "q3", "q4")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from service.intake import Intake
 from service.interop.questionnaire import (
     FOLLOW_UPS,
     QUESTIONNAIRE_URL,
@@ -20,7 +19,8 @@ from service.interop.questionnaire import (
     fhir_questionnaire,
     index_items,
 )
-from service.parsing import IntakeError, validate_intake
+from service.triage.intake import Intake
+from service.triage.parsing import IntakeError, validate_intake
 
 VALUE_KEYS = {"boolean": "valueBoolean", "integer": "valueInteger", "choice": "valueCoding"}
 ANSWERED_STATUSES = ("completed", "amended")

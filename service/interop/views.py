@@ -8,19 +8,19 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
-from service.api import spec
-from service.audit import record_change
+from service.api.routes import spec
 from service.extensions import csrf, db
-from service.intake import Intake
 from service.interop import cds_hooks, schemas
 from service.interop.auth import Unauthorized, verify
 from service.interop.bundle import outcome_bundle
 from service.interop.questionnaire import QUESTIONNAIRE_ID, fhir_questionnaire, index_items
 from service.interop.response import ResponseError, intake_from_response
-from service.models import TriageRecord
-from service.outcome import Outcome
-from service.parsing import IntakeError, parse_json_object
-from service.triage import triage
+from service.store.audit import record_change
+from service.store.models import TriageRecord
+from service.triage.assessment import triage
+from service.triage.intake import Intake
+from service.triage.outcome import Outcome
+from service.triage.parsing import IntakeError, parse_json_object
 
 bp = Blueprint("interop", __name__)
 csrf.exempt(bp)  # called by other systems with JSON; no cookies are set
@@ -185,7 +185,7 @@ def feedback():
 @bp.get("/cds-services/results/<token>")
 def result_for_clinician(token: str):
     """The result page of one triage, for the clinician who got the card (a signed link)."""
-    from service.result_pages import render_result
+    from service.patient.result_pages import render_result
 
     try:
         reference = URLSafeTimedSerializer(current_app.secret_key, LINK_SALT).loads(

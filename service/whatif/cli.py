@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from service.outcome import LEVEL_GUIDANCE
+from service.triage.outcome import LEVEL_GUIDANCE
 
 
 def _told(level: str) -> str:

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from service.audit import record_change
 from service.extensions import db
-from service.gate import knowledge_base_hash
-from service.knowledge import draft_knowledge_base
-from service.models import RulesetVersion, utcnow
+from service.store.audit import record_change
+from service.store.models import RulesetVersion, utcnow
+from service.triage.gate import knowledge_base_hash
+from service.triage.knowledge import draft_knowledge_base
 from service.whatif.models import FINISHED, WhatIfJob
 from service.whatif.runner import JobRun, count_in_range
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from service.models import utcnow
+from service.store.models import utcnow
 
 #: A job's life: queued -> running -> complete | cancelled | failed.
 FINISHED = ("complete", "cancelled", "failed")

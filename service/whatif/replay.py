@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from rules.levels import most_urgent, urgency
 from rules.schema import KnowledgeBase, Refer, iter_leaves
-from service.intake import Intake
+from service.triage.intake import Intake
 
 #: How many references a job keeps for each (old, new) change of level, and for skips.
 REFERENCES_KEPT = 200
@@ -78,7 +78,7 @@ class Replayer:
     added or removed is compiled in both forms (the live form renamed with `LIVE`). One
     evaluation of each intake then says what fires under the draft and under the live
     version: a replay costs one evaluation, not two. The level is the most urgent
-    referral that fires, as service.outcome's Assembler decides it (a test holds the two
+    referral that fires, as service.triage.outcome's Assembler decides it (a test holds the two
     to the same answer).
     """
 
@@ -105,7 +105,7 @@ class Replayer:
 
     def evaluate(self, intake: Intake) -> tuple[list[str], set[str]]:
         """(rules that fire under the draft, in firing order; rules that fire live)."""
-        from service.intake import intake_facts
+        from service.triage.intake import intake_facts
 
         _version, fired = self.engine.evaluate(intake_facts(intake))
         draft = [s for s in fired if s in self.draft_slugs]

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import Text, cast, func, select
 
 from service.extensions import db
-from service.models import TriageRecord, utcnow
+from service.store.models import TriageRecord, utcnow
 from service.whatif.models import WhatIfJob
 from service.whatif.replay import BatchResult, Replayer, StoredIntake, less_urgent
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from service.extensions import db
-from service.intake import INTAKE_VOCABULARY, Intake
-from service.models import RulesetVersion, TriageRecord, utcnow
-from service.records import EncodedJSON
+from service.store.models import RulesetVersion, TriageRecord, utcnow
+from service.store.records import EncodedJSON
+from service.triage.intake import INTAKE_VOCABULARY, Intake
 
 BATCH = 2000
 
@@ -60,7 +60,7 @@ def generate_history(count: int, days: int = 365, seed: int | None = None,
     would have said. The stored outcome is slim (level, version, reasons): what a
     what-if compares, without a routine's kilobytes per row.
     """
-    from service.ruleset import LoadedVersion
+    from service.triage.ruleset import LoadedVersion
 
     row = db.session.scalar(select(RulesetVersion).order_by(RulesetVersion.version.desc())
                             .limit(1))

@@ -44,7 +44,7 @@ def approve_via_page(client, reason: str, version: int | None = None):
 def edit_rule_via_page(client, app, slug: str, **values: str | None):
     """Change draft rule `slug` through its rendered edit form (None unticks a box)."""
     from service.extensions import db
-    from service.models import Rule
+    from service.store.models import Rule
 
     with app.app_context():
         pk = db.session.scalar(db.select(Rule.id).where(Rule.slug == slug))

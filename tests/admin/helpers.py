@@ -8,7 +8,7 @@ import re
 
 from admin.views.library import PROGRESSION_FIELDS
 from service.extensions import db
-from service.models import Exercise, Rule, RulesetVersion
+from service.store.models import Exercise, Rule, RulesetVersion
 
 
 def page_text(response) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from admin.models import ROLE_INCLUDES, ROLES
 from service import close_app, create_app
-from service.database import initialise_database
+from service.store.database import initialise_database
 from tests.admin.conftest import add_users, signed_in
 from tests.conftest import database_uri, empty_database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.extensions import db
-from service.models import AuditEntry
+from service.store.models import AuditEntry
 from tests.admin.helpers import page_text
 
 SECRET = "hidden.colleague@example.org"

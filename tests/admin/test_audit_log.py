@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.extensions import db
-from service.models import AuditEntry
+from service.store.models import AuditEntry
 from tests.admin.gate_flow import publish_via_page
 from tests.admin.helpers import page_text, save_exercise, save_rule, words
 

@@ -14,7 +14,7 @@ from admin.cli import hint_if_no_users
 from admin.models import User
 from admin.security import load_user
 from service.extensions import db
-from service.models import AuditEntry
+from service.store.models import AuditEntry
 
 SECRET = "a long enough password"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.extensions import db
-from service.models import Exercise
+from service.store.models import Exercise
 from tests.admin.conftest import PASSWORD, csrf_token, email_for
 
 

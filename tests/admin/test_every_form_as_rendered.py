@@ -12,7 +12,7 @@ import pytest
 
 from admin.models import User
 from service.extensions import db
-from service.models import Advice, AuditEntry, Exercise, Rule, Vignette
+from service.store.models import Advice, AuditEntry, Exercise, Rule, Vignette
 from tests.admin.conftest import add_users
 from tests.admin.gate_flow import sign_in_via_page
 from tests.admin.rendered_form import find_form, rendered_forms, submit
@@ -42,7 +42,7 @@ def comparable(row) -> dict:
     """A row as a clinician would compare it: a vignette's acceptable levels are a set,
     and its answers are compared as the intake they validate to (an answer the form
     adds as the default, such as a new question's "no", is the same answer)."""
-    from service.intake import Intake
+    from service.triage.intake import Intake
 
     data = row.model_dump(exclude={"updated_at", "updated_by"})
     if isinstance(row, Vignette):

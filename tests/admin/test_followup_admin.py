@@ -7,7 +7,7 @@ import json
 import pytest
 
 from service.extensions import db
-from service.knowledge import draft_knowledge_base
+from service.triage.knowledge import draft_knowledge_base
 from tests.admin.helpers import page_text, save_exercise, save_rule, versions, words
 from tests.admin.test_library import exercise
 from tests.admin.test_vignettes import answers
@@ -16,7 +16,7 @@ from tests.service.test_followup_pages import api_checkin, start_course
 
 
 def test_the_exercise_form_has_the_progression_fields(app, editor, row_id):
-    from service.models import Exercise
+    from service.store.models import Exercise
 
     page = page_text(editor.get(f"/admin/exercise/edit/?id={row_id(Exercise, 'bird_dog')}"))
     for name in ("unlock_week", "hold_seconds_step", "hold_seconds_max", "reps_step",
@@ -75,7 +75,7 @@ def test_weakening_a_course_rule_fails_its_check_in_vignette(app, editor, publis
 
 
 def test_a_vignette_row_keeps_its_check_ins(app):
-    from service.models import Vignette
+    from service.store.models import Vignette
 
     with app.app_context():
         rows = db.session.scalars(db.select(Vignette).where(Vignette.checkins.is_not(None)))
@@ -123,7 +123,7 @@ def test_what_if_replays_stored_check_ins_from_where_each_course_stood(app, clie
 def test_editing_a_check_in_vignette_in_the_panel_keeps_its_check_ins_and_expectation(
         app, editor, row_id):
     from service.followup.vignettes import checkin_vignettes_file
-    from service.models import Vignette
+    from service.store.models import Vignette
     from tests.admin.test_vignettes import stored
 
     shipped = next(v for v in checkin_vignettes_file()

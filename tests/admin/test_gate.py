@@ -9,7 +9,7 @@ import pytest
 
 from admin.models import User
 from service.extensions import db
-from service.models import AuditEntry, Exercise, SafetyApproval
+from service.store.models import AuditEntry, Exercise, SafetyApproval
 from tests.admin.conftest import add_users, csrf_token
 from tests.admin.gate_flow import (
     approve_via_page,
@@ -52,7 +52,7 @@ def saddle_unguarded(app):
     """The team's deliberate change, as they would make it: the vignettes demanding A&E
     for saddle numbness are removed from the draft's test set first. What is left for the
     gate to catch is the probes, which only a safety officer's approval can pass."""
-    from service.models import Vignette
+    from service.store.models import Vignette
 
     def answers_saddle(v) -> bool:
         return bool(v.intake.get("saddle_numbness")) or any(

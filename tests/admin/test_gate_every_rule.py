@@ -9,10 +9,10 @@ import pytest
 from rules.defaults import load_default_knowledge_base
 from rules.schema import Refer
 from service import close_app, create_app
-from service.database import initialise_database
 from service.extensions import db
-from service.models import AuditEntry, Rule
-from service.publishing import publish
+from service.store.database import initialise_database
+from service.store.models import AuditEntry, Rule
+from service.triage.publishing import publish
 from tests.conftest import database_uri, empty_database
 
 REFERRALS = [r for r in load_default_knowledge_base().rules if isinstance(r.action, Refer)]

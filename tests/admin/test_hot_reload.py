@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from service import close_app, create_app
-from service.database import initialise_database
 from service.extensions import db
-from service.models import Exercise
-from service.publishing import publish
+from service.store.database import initialise_database
+from service.store.models import Exercise
+from service.triage.publishing import publish
 
 DEADLINE_SECONDS = 1.0
 

@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from service import models
 from service.extensions import db
-from service.publishing import publish
-from service.web_form import form_answers
+from service.patient.web_form import form_answers
+from service.store import models
+from service.triage.publishing import publish
 from tests.conftest import PUBLIC_VIGNETTES
 
 PAYLOADS = ['<script>alert("xss")</script>', '"><img src=x onerror=alert(1)>']

@@ -7,7 +7,7 @@ import html
 import pytest
 
 from service.extensions import db
-from service.models import Advice, AuditEntry, Exercise
+from service.store.models import Advice, AuditEntry, Exercise
 
 HAMSTRING = {
     "name": "Hamstring stretch", "slug": "hamstring_stretch", "category": "stretch",

@@ -6,7 +6,7 @@ import json
 
 from service.extensions import db
 from service.followup.vignettes import checkin_vignettes_file
-from service.models import AuditEntry, Exercise, RulesetVersion, Vignette
+from service.store.models import AuditEntry, Exercise, RulesetVersion, Vignette
 from tests.admin.gate_flow import publish_via_page, restore_via_page
 from tests.admin.helpers import page_text, save_exercise, save_rule, versions
 from tests.conftest import PUBLIC_VIGNETTES

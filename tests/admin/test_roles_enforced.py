@@ -6,7 +6,7 @@ import json
 
 from admin.models import ROLES, User
 from service.extensions import db
-from service.models import Exercise, Rule
+from service.store.models import Exercise, Rule
 from tests.admin.helpers import exercise_form, page_text, versions, words
 
 

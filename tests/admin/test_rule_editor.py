@@ -7,8 +7,8 @@ import json
 import pytest
 
 from service.extensions import db
-from service.intake import VOCABULARY
-from service.models import AuditEntry, Rule
+from service.store.models import AuditEntry, Rule
+from service.triage.intake import VOCABULARY
 from tests.admin.helpers import page_text, rule_form
 from tests.admin.helpers import save_rule as save
 

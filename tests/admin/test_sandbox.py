@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.extensions import db
-from service.models import TriageRecord
+from service.store.models import TriageRecord
 from tests.admin.helpers import page_text, save_exercise, save_rule, words
 from tests.admin.test_vignettes import answers
 from tests.conftest import PUBLIC_VIGNETTES

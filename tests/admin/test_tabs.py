@@ -7,7 +7,7 @@ import re
 import pytest
 
 from service.extensions import db
-from service.models import AuditEntry, Exercise, Rule
+from service.store.models import AuditEntry, Exercise, Rule
 
 
 def tabs(html: str) -> str:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from service.extensions import db
-from service.models import AuditEntry, Vignette
+from service.store.models import AuditEntry, Vignette
 from tests.admin.helpers import page_text
 from tests.conftest import PUBLIC_VIGNETTES
 

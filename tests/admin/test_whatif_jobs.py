@@ -101,7 +101,7 @@ def test_a_range_ending_before_it_starts_is_refused_by_name(csrf_app, users):
 
 
 def test_the_publish_page_cites_the_what_if_for_exactly_this_draft(csrf_app, users):
-    from service.models import Rule
+    from service.store.models import Rule
     from service.whatif.jobs import create_job, run_job
 
     publisher = signed_in(csrf_app, "publisher")

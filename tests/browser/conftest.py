@@ -23,7 +23,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from service import close_app, create_app
-from service.database import initialise_database
+from service.store.database import initialise_database
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

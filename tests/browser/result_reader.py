@@ -1,7 +1,7 @@
 """Read a result page back into the shape the vignette checker reads an outcome in.
 
 So the web form is held to exactly the expectations the API is
-(`service.vignettes.expectation_problems`), from what the page really shows.
+(`service.triage.vignettes.expectation_problems`), from what the page really shows.
 """
 
 from __future__ import annotations

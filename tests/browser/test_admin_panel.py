@@ -17,8 +17,8 @@ from werkzeug.security import generate_password_hash
 
 from admin.models import User
 from service.extensions import db
-from service.models import AuditEntry
-from service.web_form import form_answers
+from service.patient.web_form import form_answers
+from service.store.models import AuditEntry
 from tests.conftest import PUBLIC_VIGNETTES
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from service.extensions import db
-from service.models import RulesetVersion
+from service.store.models import RulesetVersion
 from tests.browser.test_patient_pages import answer_as_patient, answers_for, shown_level, submit
 
 pytestmark = pytest.mark.browser

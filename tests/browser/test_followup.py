@@ -11,7 +11,7 @@ import re
 import pytest
 
 from service.followup.checkin import safety_names
-from service.questionnaire import questionnaire
+from service.triage.questionnaire import questionnaire
 from tests.browser import axe
 from tests.browser.test_patient_pages import fill_by_name, submit
 from tests.service.followup_helpers import START
@@ -23,7 +23,7 @@ LABELS = {q["id"]: q["label"] for q in questionnaire()["questions"]}
 
 
 def start_answers() -> dict[str, str]:
-    from service.web_form import form_answers
+    from service.patient.web_form import form_answers
 
     return form_answers(START)
 

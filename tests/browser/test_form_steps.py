@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from service.form_steps import steps
+from service.patient.form_steps import steps
 from tests.browser import axe
 from tests.browser.test_patient_pages import (
     answers_for,

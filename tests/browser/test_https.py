@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from service.web_form import form_answers
+from service.patient.web_form import form_answers
 from tests.browser.test_patient_pages import answer_as_patient, submit
 from tests.conftest import PUBLIC_VIGNETTES
 from tests.gunicorn_server import ROOT, GunicornServer

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from rules.defaults import load_default_knowledge_base
-from service.form_steps import steps
-from service.vignettes import expectation_problems
-from service.web_form import flat_questions, form_answers, scale
+from service.patient.form_steps import steps
+from service.patient.web_form import flat_questions, form_answers, scale
+from service.triage.vignettes import expectation_problems
 from tests.browser import axe
 from tests.browser.conftest import PHONE
 from tests.browser.result_reader import read_outcome

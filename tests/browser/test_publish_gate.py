@@ -66,7 +66,7 @@ def saddle_unguarded(live_server):
     them the draft fails outright and nobody can approve it). What is left for the gate
     is the probes, which only a safety officer's approval can pass. The live server is
     shared by the session: the vignettes are put back afterwards."""
-    from service.models import Vignette
+    from service.store.models import Vignette
 
     def answers_saddle(v) -> bool:
         return bool(v.intake.get("saddle_numbness")) or any(

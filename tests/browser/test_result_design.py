@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.result_view import FIND_AE, FIND_URGENT_CARE
+from service.patient.result_view import FIND_AE, FIND_URGENT_CARE
 from tests.browser import axe
 from tests.browser.test_patient_pages import answers_for, fill_by_name, submit
 

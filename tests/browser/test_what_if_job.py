@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from service.extensions import db
-from service.models import TriageRecord
+from service.store.models import TriageRecord
 from service.whatif import runner
 from service.whatif.synthetic import generate_history
 from tests.browser.test_admin_panel import menu, panel, publisher_account, shot  # noqa: F401

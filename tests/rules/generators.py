@@ -7,7 +7,7 @@ import random
 from rules.schema import Rule
 from rules.vocabulary import FieldSpec, Vocabulary
 from service.followup.facts import CheckinFacts
-from service.intake import VOCABULARY, intake_facts
+from service.triage.intake import VOCABULARY, intake_facts
 from service.whatif.synthetic import random_answers, random_intake  # noqa: F401 (re-exported)
 
 

@@ -7,7 +7,7 @@ import pytest
 from rules.checks import conflicting_referrals, rule_static_problems, static_problems
 from rules.defaults import load_default_knowledge_base
 from rules.schema import KnowledgeBase, Rule
-from service.intake import VOCABULARY
+from service.triage.intake import VOCABULARY
 
 REFER = {"type": "refer", "level": "consultation", "message": "See your GP."}
 

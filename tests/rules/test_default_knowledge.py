@@ -17,7 +17,7 @@ import pytest
 from rules.defaults import load_default_knowledge_base
 from rules.levels import ROUTINE_LEVELS, most_urgent
 from rules.schema import AddAdvice, IncludeExercise, Refer, knowledge_base_problems
-from service.intake import VOCABULARY, Intake, intake_facts
+from service.triage.intake import VOCABULARY, Intake, intake_facts
 from tests.conftest import PUBLIC_VIGNETTES
 from tests.rules.reference import fired_rules
 

@@ -11,7 +11,7 @@ from rules.probes import Answer, generate_probes, risk_answers
 from rules.safety import compare_probes, rules_noticed_by_probes
 from rules.schema import Refer, Rule
 from rules.vocabulary import FieldSpec
-from service.intake import VOCABULARY
+from service.triage.intake import VOCABULARY
 from tests.rules.generators import random_rules
 from tests.rules.reference import fired_rules
 

@@ -11,7 +11,7 @@ from rules import RulesEngine, compile_ruleset
 from rules.defaults import load_default_knowledge_base
 from rules.levels import ROUTINE_LEVELS, most_urgent
 from rules.schema import AddAdvice, Refer
-from service.intake import Intake, intake_facts
+from service.triage.intake import Intake, intake_facts
 from tests.rules.reference import fired_rules
 from tests.rules.revision2_cases import CASE_IDS, CASES, answers
 

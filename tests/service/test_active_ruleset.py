@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.exc import OperationalError
 
-from service.ruleset import ActiveRuleset
+from service.triage.ruleset import ActiveRuleset
 
 
 def test_a_failed_poll_waits_out_the_interval_like_a_successful_one(monkeypatch, caplog):

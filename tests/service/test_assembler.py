@@ -1,10 +1,10 @@
-"""How the rules' doses combine on one exercise (service.outcome.Assembler)."""
+"""How the rules' doses combine on one exercise (service.triage.outcome.Assembler)."""
 
 import pytest
 
 from rules.defaults import load_default_knowledge_base
-from service.intake import Intake
-from service.outcome import Assembler
+from service.triage.intake import Intake
+from service.triage.outcome import Assembler
 
 
 def include(slug: str, **dose) -> dict:

@@ -94,7 +94,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_triage_says_it_stored_the_intake_under_its_reference(app, runner, intake):
-    from service.privacy import export
+    from service.store.privacy import export
 
     result = runner.invoke(args=["triage", "-"], input=json.dumps(intake))
     assert result.exit_code == 0, result.output
@@ -107,7 +107,7 @@ def test_triage_says_it_stored_the_intake_under_its_reference(app, runner, intak
 
 def test_triage_no_store_answers_and_keeps_nothing(app, runner, intake):
     from service.extensions import db
-    from service.models import TriageRecord
+    from service.store.models import TriageRecord
 
     result = runner.invoke(args=["triage", "--no-store", "-"], input=json.dumps(intake))
     assert result.exit_code == 0, result.output

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from service import close_app, create_app
-from service.database import current_revision, head_revision, initialise_database
 from service.extensions import db
-from service.models import RulesetVersion
 from service.settings import database_url, normalise_database_url
+from service.store.database import current_revision, head_revision, initialise_database
+from service.store.models import RulesetVersion
 
 ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.pool import NullPool
 
 from service import create_app
-from service.database import initialise_database
 from service.extensions import db
+from service.store.database import initialise_database
 from tests.service.tcp_proxy import TcpProxy
 
 
@@ -110,7 +110,7 @@ def test_postgresql_connections_get_a_connect_timeout_by_default():
 def test_the_web_form_keeps_the_answers_and_says_so_when_they_cannot_be_saved(outage):
     from werkzeug.datastructures import MultiDict
 
-    from service.models import TriageRecord
+    from service.store.models import TriageRecord
     from tests.service.test_pages import csrf_token, routine_answers
 
     app, cut, restore = outage

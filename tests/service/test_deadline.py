@@ -1,4 +1,4 @@
-"""The request deadline (service/deadline.py) bounds database waits, not computing."""
+"""The request deadline (service/store/deadline.py) bounds database waits, not computing."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import time
 
 from flask import g
 
-from service import deadline
 from service.extensions import db
+from service.store import deadline
 
 
 def test_a_request_that_computed_past_its_deadline_may_still_use_the_database(

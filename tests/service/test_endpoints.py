@@ -1,6 +1,6 @@
 """The read-only endpoints: questionnaire, exercise library, health, OpenAPI."""
 
-from service.intake import Intake
+from service.triage.intake import Intake
 
 
 def test_questionnaire_describes_every_intake_field_in_order(client):

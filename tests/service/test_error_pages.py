@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import service.errors
-from service.records import RecordNotStored
+from service.store.records import RecordNotStored
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import delete, select
 
 import rules.engine
-import service.outcome
+import service.triage.outcome
 from rules import EngineError
 from service.extensions import db
-from service.intake import Intake
-from service.models import RulesetVersion, TriageRecord
+from service.store.models import RulesetVersion, TriageRecord
+from service.triage.intake import Intake
 from tests.service.test_safety_floor import BASELINE, STRONG
 
 RED_FLAG = {"saddle_numbness": True, "bladder_bowel_change": True}
@@ -92,7 +92,7 @@ def test_a_failure_while_assembling_the_routine_refers_to_a_doctor(client, intak
     def broken(*args):
         raise KeyError("piriformis_stretch")
 
-    monkeypatch.setattr(service.outcome.Assembler, "_routine", broken)
+    monkeypatch.setattr(service.triage.outcome.Assembler, "_routine", broken)
     assert_fail_safe(client.post("/api/v1/triage", json=intake).get_json())
 
 
@@ -130,12 +130,12 @@ def test_the_ordinary_path_is_not_the_fail_safe(client, intake):
 
 
 def test_an_unexpected_page_error_still_gives_the_urgent_advice(app, client, monkeypatch):
-    import service.step_view
+    import service.patient.step_view
 
     def broken(*args, **kwargs):
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr(service.step_view, "render_template", broken)
+    monkeypatch.setattr(service.patient.step_view, "render_template", broken)
     response = client.get("/")
     assert response.status_code == 500
     words = " ".join(response.get_data(as_text=True).split())
@@ -144,7 +144,7 @@ def test_an_unexpected_page_error_still_gives_the_urgent_advice(app, client, mon
 
 def test_the_web_form_with_the_engine_broken_sends_saddle_numbness_to_a_and_e(
         app, intake, monkeypatch):
-    from service.web_form import form_answers
+    from service.patient.web_form import form_answers
     from tests.service.test_pages import post_form
 
     app.config["WTF_CSRF_ENABLED"] = True

@@ -9,9 +9,9 @@ import pytest
 from rules.defaults import load_default_knowledge_base
 from service.followup.course import run_course
 from service.followup.progression import next_walking
-from service.intake import Intake
-from service.ruleset import LoadedVersion
-from service.walking import TARGET_MINUTES
+from service.triage.intake import Intake
+from service.triage.ruleset import LoadedVersion
+from service.triage.walking import TARGET_MINUTES
 from tests.service.followup_helpers import START, week
 
 

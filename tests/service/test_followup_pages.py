@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
-from service import models
 from service.extensions import db
 from service.followup.models import Checkin
-from service.privacy import erase, export, purge_older_than
-from service.questionnaire import questionnaire
-from service.web_form import form_answers
+from service.patient.web_form import form_answers
+from service.store import models
+from service.store.privacy import erase, export, purge_older_than
+from service.triage.questionnaire import questionnaire
 from tests.service.followup_helpers import START, week
 
 ADDRESS = re.compile(r"/result/(ST-[0-9A-Z]{4}-[0-9A-Z]{4})/([A-Za-z0-9_-]{32,})$")
@@ -278,7 +278,7 @@ def test_an_exercise_that_spread_the_pain_is_named_and_leaves_the_plan(web):
 
 def test_a_check_in_sent_twice_for_one_week_is_stored_once(app, web):
     from service.followup.store import AlreadyCheckedIn, load_course, take_checkin
-    from service.result_access import load_record
+    from service.patient.result_access import load_record
 
     reference, token = start_course(web)
     with app.app_context():

@@ -8,10 +8,11 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from service import form_steps, models
 from service.extensions import db
-from service.intake import SECTIONS
-from service.web_form import form_answers
+from service.patient import form_steps
+from service.patient.web_form import form_answers
+from service.store import models
+from service.triage.intake import SECTIONS
 from tests.service.test_pages import VIGNETTES, routine_answers, stored
 
 
@@ -196,7 +197,7 @@ def test_the_steps_pick_up_a_question_added_to_a_section(web, monkeypatch):
 
 @pytest.mark.parametrize("case", ["ces-saddle-bladder", "remote-cancer", "flare-day-one"])
 def test_vignettes_through_the_steps(web, case):
-    from service.vignettes import expectation_problems
+    from service.triage.vignettes import expectation_problems
     from tests.browser.result_reader import read_outcome
 
     address = send(web, walk(web, form_answers(VIGNETTES[case]["intake"])))

@@ -11,7 +11,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import TriageRecord
+from service.store.models import TriageRecord
 
 RELAXED = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 OPERATIONS = [("POST", "/api/v1/triage"), ("GET", "/api/v1/questionnaire"),

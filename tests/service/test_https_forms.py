@@ -6,8 +6,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from service import create_app
-from service.database import initialise_database
 from service.extensions import db
+from service.store.database import initialise_database
 from tests.conftest import database_uri, empty_database
 from tests.service.test_pages import routine_answers, stored
 

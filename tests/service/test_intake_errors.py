@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import TriageRecord
+from service.store.models import TriageRecord
 
 
 def stored(app) -> int:

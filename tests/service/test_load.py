@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from rules.defaults import load_default_knowledge_base
-from service.intake import Intake, intake_facts
-from service.outcome import assemble
 from service.settings import normalise_database_url
+from service.triage.intake import Intake, intake_facts
+from service.triage.outcome import assemble
 from tests.gunicorn_server import GunicornServer
 from tests.rules.generators import random_answers
 from tests.rules.reference import fired_rules

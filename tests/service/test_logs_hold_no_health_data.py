@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from service.extensions import db
-from service.intake import Intake
-from service.web_form import form_answers
+from service.patient.web_form import form_answers
+from service.triage.intake import Intake
 
 # Distinctive answers: none of these numbers or words appears in a log for another reason.
 ANSWERS = {
@@ -65,7 +65,7 @@ def test_failed_inserts_log_no_answers(app, log, monkeypatch):
     reference = ok.get_json()["id"]
 
     # 1. A duplicate reference: the batch fails on a row, each row is retried alone.
-    monkeypatch.setattr("service.triage.new_reference", lambda: reference)
+    monkeypatch.setattr("service.triage.assessment.new_reference", lambda: reference)
     duplicate = client.post("/api/v1/triage", json=ANSWERS)
     monkeypatch.undo()
 
@@ -83,7 +83,7 @@ def test_failed_inserts_log_no_answers(app, log, monkeypatch):
 
 
 def test_a_failed_assessment_logs_no_answers(app, log, monkeypatch):
-    from service.ruleset import LoadedVersion
+    from service.triage.ruleset import LoadedVersion
 
     def broken(self, intake, reference):
         # A validation error deep in assessment: pydantic's text quotes its input. (The
@@ -126,7 +126,7 @@ def test_the_delete_command_logs_no_answers(app, runner, log):
 
 def test_an_engine_error_keeps_its_code_and_drops_the_fact(app, log, monkeypatch):
     from rules.engine import EngineError
-    from service.ruleset import LoadedVersion
+    from service.triage.ruleset import LoadedVersion
 
     def broken(self, intake, reference):
         raise EngineError(engine_message(intake))

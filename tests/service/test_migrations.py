@@ -17,8 +17,8 @@ from sqlalchemy import inspect
 import admin
 import service
 from service.cli import main
-from service.database import MIGRATIONS_DIR, current_revision
 from service.extensions import db
+from service.store.database import MIGRATIONS_DIR, current_revision
 
 REVISIONS = [r.revision for r in reversed(list(ScriptDirectory(str(MIGRATIONS_DIR))
                                                 .walk_revisions()))]  # oldest first

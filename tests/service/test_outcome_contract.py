@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from rules.levels import TRIAGE_LEVELS
 from service.extensions import db
-from service.models import TriageRecord
-from service.walking import walking_plan
+from service.store.models import TriageRecord
+from service.triage.walking import walking_plan
 from tests.rules.generators import random_answers
 
 
@@ -127,7 +127,7 @@ def test_created_at_is_a_utc_timestamp(client, intake):
 def test_references_are_unambiguous_and_spread_over_the_whole_alphabet():
     import re
 
-    from service.triage import _ALPHABET, new_reference
+    from service.triage.assessment import _ALPHABET, new_reference
 
     references = [new_reference() for _ in range(3000)]
     assert all(re.fullmatch(r"ST-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", r)

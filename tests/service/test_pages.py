@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 import service
-from service import models
 from service.extensions import db
-from service.form_steps import steps
-from service.intake import SECTIONS
-from service.publishing import publish
-from service.result_view import FIND_AE, FIND_URGENT_CARE, ILLUSTRATIONS
-from service.vignettes import expectation_problems
-from service.web_form import flat_questions, form_answers, intake_from_form
+from service.patient.form_steps import steps
+from service.patient.result_view import FIND_AE, FIND_URGENT_CARE, ILLUSTRATIONS
+from service.patient.web_form import flat_questions, form_answers, intake_from_form
+from service.store import models
+from service.triage.intake import SECTIONS
+from service.triage.publishing import publish
+from service.triage.vignettes import expectation_problems
 from tests.browser.result_reader import read_outcome
 from tests.conftest import PUBLIC_VIGNETTES
 
@@ -318,7 +318,7 @@ def test_an_unknown_drawing_falls_back_to_the_generic_one(csrf_app, web):
 def test_every_drawing_offered_exists_and_every_drawing_is_offered():
     """The admin panel offers ILLUSTRATIONS; each must be a pair of files (start and end
     position), and no file left out."""
-    folder = Path(service.__file__).parent / "templates" / "patient" / "illustrations"
+    folder = Path(service.__file__).parent / "patient" / "templates" / "patient" / "illustrations"
     assert {p.stem for p in folder.glob("*.svg")} == {
         f"{name}-{pose}" for name in {*ILLUSTRATIONS, "generic"} for pose in ("start", "end")}
     for path in folder.glob("*.svg"):
@@ -332,7 +332,7 @@ def test_the_fail_safe_result_is_a_referral_without_a_routine(web, monkeypatch):
     class NothingPublished:
         def current(self):
             return None
-    monkeypatch.setattr("service.triage.active_ruleset", lambda: NothingPublished())
+    monkeypatch.setattr("service.triage.assessment.active_ruleset", lambda: NothingPublished())
     html = post_form(web, routine_answers()).get_data(as_text=True)
     assert 'data-triage-level="consultation"' in html
     assert "We could not complete your assessment" in html
@@ -366,9 +366,9 @@ def test_form_answers_and_intake_from_form_are_inverses(vignettes):
 ])
 def test_each_referral_level_has_its_own_call_to_action(app, intake, level, title, calls):
     """Every level is rendered, including any the default rules do not use yet."""
-    from service.intake import Intake
-    from service.outcome import LEVEL_GUIDANCE, Outcome, Reason, Referral
-    from service.result_pages import render_result
+    from service.patient.result_pages import render_result
+    from service.triage.intake import Intake
+    from service.triage.outcome import LEVEL_GUIDANCE, Outcome, Reason, Referral
 
     heading, time_frame, message = LEVEL_GUIDANCE[level]
     reason = Reason(rule="r", text="Because of what you told us.")
@@ -400,6 +400,6 @@ def test_each_referral_level_has_its_own_call_to_action(app, intake, level, titl
     ("-no space is not a bullet", [("p", "-no space is not a bullet")]),
 ])
 def test_advice_text_becomes_paragraphs_and_lists(text, blocks):
-    from service.result_view import advice_blocks
+    from service.patient.result_view import advice_blocks
 
     assert advice_blocks(text) == blocks

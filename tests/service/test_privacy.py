@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from service.extensions import db
-from service.intake import Intake
-from service.models import AuditEntry, TriageRecord, utcnow
+from service.store.models import AuditEntry, TriageRecord, utcnow
+from service.triage.intake import Intake
 
 
 def count(app) -> int:

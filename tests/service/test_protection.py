@@ -8,9 +8,9 @@ import pytest
 from rules.defaults import load_default_knowledge_base
 from rules.safety import compare_probes
 from rules.schema import KnowledgeBase, Refer, Rule
-from service.intake import VOCABULARY
-from service.protection import rules_noticed_by_vignettes, unprotected_rules
-from service.vignettes import check_vignettes
+from service.triage.intake import VOCABULARY
+from service.triage.protection import rules_noticed_by_vignettes, unprotected_rules
+from service.triage.vignettes import check_vignettes
 from tests.conftest import PUBLIC_VIGNETTES
 
 KB = load_default_knowledge_base()

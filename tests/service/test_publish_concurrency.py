@@ -13,7 +13,7 @@ import time
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import AuditEntry, RulesetVersion
+from service.store.models import AuditEntry, RulesetVersion
 
 PUBLISHES_EACH = 8
 
@@ -26,7 +26,7 @@ def _app(uri: str):
 
 
 def _publish_many(uri: str, barrier, count: int, results) -> None:
-    from service.publishing import publish
+    from service.triage.publishing import publish
 
     app = _app(uri)
     with app.app_context():
@@ -38,7 +38,7 @@ def _publish_many(uri: str, barrier, count: int, results) -> None:
 
 
 def _initialise(uri: str, barrier, results) -> None:
-    from service.database import initialise_database
+    from service.store.database import initialise_database
 
     app = _app(uri)
     with app.app_context():

@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 import pytest
 
 from service import close_app, create_app
-from service.database import initialise_database
 from service.extensions import db
 from service.rate_limits import RateCounter
+from service.store.database import initialise_database
 from tests.conftest import database_uri, empty_database
 from tests.gunicorn_server import ROOT, GunicornServer
 from tests.service.test_pages import csrf_token, routine_answers, stored

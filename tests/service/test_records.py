@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from service.database import writer_lock_path
 from service.extensions import db
-from service.intake import Intake
-from service.models import TriageRecord
-from service.records import FileTurn, GroupCommitter, RecordNotStored
+from service.store.database import writer_lock_path
+from service.store.models import TriageRecord
+from service.store.records import FileTurn, GroupCommitter, RecordNotStored
+from service.triage.intake import Intake
 
 
 class FakeDatabase:

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from service import models
 from service.extensions import db
-from service.models import utcnow
-from service.result_access import load_record
-from service.web_form import form_answers
+from service.patient.result_access import load_record
+from service.patient.web_form import form_answers
+from service.store import models
+from service.store.models import utcnow
 from tests.service.test_pages import VIGNETTES, post_form, routine_answers
 
 ADDRESS = re.compile(r"/result/(ST-[0-9A-Z]{4}-[0-9A-Z]{4})/([A-Za-z0-9_-]+)$")

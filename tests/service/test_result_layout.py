@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from service.intake import Intake
-from service.outcome import AdviceOut, ExerciseOut, Outcome, Routine
-from service.walking import WalkingWeek
+from service.triage.intake import Intake
+from service.triage.outcome import AdviceOut, ExerciseOut, Outcome, Routine
+from service.triage.walking import WalkingWeek
 
 
 def routine_outcome(advice: list[AdviceOut]) -> Outcome:
@@ -21,7 +21,7 @@ def routine_outcome(advice: list[AdviceOut]) -> Outcome:
 
 
 def render(app, intake, outcome) -> str:
-    from service.result_pages import render_result
+    from service.patient.result_pages import render_result
 
     with app.test_request_context("/"):
         return render_result(Intake.model_validate(intake), outcome)

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from rules.defaults import load_default_knowledge_base
 from rules.schema import Refer
 from service.extensions import db
-from service.intake import SECTIONS
-from service.models import TriageRecord
-from service.web_form import form_answers
+from service.patient.web_form import form_answers
+from service.store.models import TriageRecord
+from service.triage.intake import SECTIONS
 from tests.rules.revision2_cases import CASE_IDS, CASES, answers
 from tests.service.test_form_steps import Form, send, walk
 from tests.service.test_pages import Page, step_pages

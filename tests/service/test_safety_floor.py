@@ -9,9 +9,9 @@ import pytest
 from rules.defaults import load_default_knowledge_base
 from rules.levels import TRIAGE_LEVELS, most_urgent, urgency
 from rules.schema import Refer
-from service.fail_safe import fail_safe
-from service.intake import Intake, intake_facts
-from service.safety_floor import FLAGS, floor_flags, floor_level
+from service.triage.fail_safe import fail_safe
+from service.triage.intake import Intake, intake_facts
+from service.triage.safety_floor import FLAGS, floor_flags, floor_level
 from tests.rules.reference import fired_rules
 
 KB = load_default_knowledge_base()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from service.result_access import redact
+from service.patient.result_access import redact
 from service.server import AccessLogWithoutTokens
 
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select, text
 
 from service.extensions import db
-from service.intake import Intake
-from service.models import RulesetVersion, TriageRecord
-from service.triage import assess
+from service.store.models import RulesetVersion, TriageRecord
+from service.triage.assessment import assess
+from service.triage.intake import Intake
 from tests.service.test_database_outage import outage  # noqa: F401 (a fixture)
 
 SADDLE = {"saddle_numbness": True}

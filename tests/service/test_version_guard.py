@@ -6,8 +6,8 @@ import pytest
 
 from rules import EngineError
 from rules.defaults import load_default_knowledge_base
-from service.intake import Intake
-from service.ruleset import LoadedVersion
+from service.triage.intake import Intake
+from service.triage.ruleset import LoadedVersion
 
 
 def test_an_engine_answering_for_another_version_is_refused(intake):

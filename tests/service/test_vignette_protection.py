@@ -12,8 +12,8 @@ import pytest
 from rules.defaults import load_default_knowledge_base
 from rules.schema import Refer, iter_leaves
 from rules.vocabulary import vocabulary_from_model
-from service.intake import Intake
-from service.vignettes import check_vignettes
+from service.triage.intake import Intake
+from service.triage.vignettes import check_vignettes
 from tests.conftest import PUBLIC_VIGNETTES
 
 KB = load_default_knowledge_base()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from service.outcome import Outcome
-from service.vignettes import expectation_problems
+from service.triage.outcome import Outcome
+from service.triage.vignettes import expectation_problems
 from tests.conftest import PUBLIC_VIGNETTES
 
 

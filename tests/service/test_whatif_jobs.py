@@ -11,8 +11,8 @@ from sqlalchemy import insert, select, update
 
 from admin.sandbox import draft_engine, replay
 from service.extensions import db
-from service.models import Rule, TriageRecord, utcnow
-from service.records import EncodedJSON
+from service.store.models import Rule, TriageRecord, utcnow
+from service.store.records import EncodedJSON
 from service.whatif import jobs, runner
 from service.whatif.jobs import JobAlreadyRunning, create_job, progress, run_job
 from service.whatif.models import WhatIfJob
@@ -197,7 +197,7 @@ def test_the_replay_level_is_the_level_patients_are_given(app):
     """The replay decides the level from fired rules alone: it must match the full
     assembly patients get, for every intake tried, including under a changed draft."""
     from rules.defaults import load_default_knowledge_base
-    from service.ruleset import LoadedVersion
+    from service.triage.ruleset import LoadedVersion
     from service.whatif.replay import Replayer
     from service.whatif.synthetic import random_intake
 

@@ -6,7 +6,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import TriageRecord
+from service.store.models import TriageRecord
 
 VALUE_KEY = {"boolean": "valueBoolean", "integer": "valueInteger"}
 

@@ -119,8 +119,8 @@ def test_a_routine_becomes_a_care_plan_with_goals_and_the_walking_plan(client, i
 
 
 def test_a_fail_safe_outcome_is_a_failed_guidance_that_still_refers():
-    from service.fail_safe import fail_safe
     from service.interop.bundle import outcome_bundle
+    from service.triage.fail_safe import fail_safe
 
     bundle = outcome_bundle(fail_safe("ST-0000-0000", None, None))
     for entry in bundle["entry"]:

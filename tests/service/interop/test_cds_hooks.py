@@ -18,7 +18,7 @@ from sqlalchemy import select
 from service import close_app, create_app
 from service.extensions import db
 from service.interop.auth import load_issuers
-from service.models import AuditEntry
+from service.store.models import AuditEntry
 from tests.service.interop.helpers import (
     fetch_questionnaire,
     response_for,

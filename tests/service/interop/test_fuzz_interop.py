@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import AuditEntry
+from service.store.models import AuditEntry
 from tests.service.interop.helpers import stored_count
 
 RELAXED = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]

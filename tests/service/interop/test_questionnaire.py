@@ -6,9 +6,9 @@ from typing import get_args
 
 import pytest
 
-from service import questionnaire as described
-from service.intake import Intake
 from service.interop import questionnaire as fhir_q
+from service.triage import questionnaire as described
+from service.triage.intake import Intake
 from tests.service.interop.helpers import fetch_questionnaire, find_item, validate_resource
 
 EXT = "http://hl7.org/fhir/StructureDefinition"
@@ -167,7 +167,7 @@ def test_a_field_added_to_the_intake_appears_and_changes_the_version(monkeypatch
 
 
 def described_field():
-    from service.intake import ask
+    from service.triage.intake import ask
 
     return ask("Do you have chest pain with this back pain?", "", "safety", default=False)
 

@@ -1,0 +1,1 @@
+"""The patient's pages: questionnaire, result and handout, with their files."""

@@ -1,0 +1,1 @@
+"""What is kept: models, database set-up, triage records, privacy, audit log."""

@@ -1,0 +1,1 @@
+"""Triage: the intake, its assessment against the active ruleset, the outcome."""
