@@ -16,7 +16,10 @@ log = logging.getLogger(__name__)
 
 #: A health check waits at most this long for the database (or less, if the request's
 #: own deadline comes sooner): an orchestrator polling it must not pile up requests.
-HEALTH_SECONDS = 2.0
+#: Room for one reconnect: after a stall the pool's pre-ping may find a broken
+#: connection, and libpq's shortest connect (2 s, deadline.MIN_CONNECT_SECONDS) must
+#: still fit, or a worker would report the database down long after it is back.
+HEALTH_SECONDS = 3.0
 
 
 def database_answers() -> bool:
