@@ -57,17 +57,18 @@ class CompiledRuleset:
     keys: dict[str, str]
 
     def __post_init__(self) -> None:
-        # Most rules are one part named by their slug: a set lookup decides them.
+        # Most rules are one part named by their slug: a set lookup decides them. Only the
+        # few that fired are then put in rule order, rather than walking every rule.
         self._composite = {slug: plan for slug, plan in self.plans.items()
                            if not isinstance(plan, PartRef) or plan.name != slug}
-        self._always = frozenset(self.always)
+        self._single = frozenset(self.plans) - self._composite.keys()
+        self._position = {slug: i for i, slug in enumerate(self.order)}
 
     def fired(self, fired_parts: set[str]) -> list[str]:
         """Slugs of the rules that fired, in rule order, given the parts the engine reported."""
-        composite, always = self._composite, self._always
-        return [slug for slug in self.order
-                if slug in fired_parts or slug in always
-                or (slug in composite and decide(composite[slug], fired_parts))]
+        hits = [*(part for part in fired_parts if part in self._single), *self.always]
+        hits += [slug for slug, plan in self._composite.items() if decide(plan, fired_parts)]
+        return sorted(hits, key=self._position.__getitem__)
 
 
 def leaf_count(condition: Condition) -> int:

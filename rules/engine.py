@@ -26,6 +26,8 @@ ENGINE_LOCK = threading.Lock()
 _names = itertools.count(1)  # no two shards ever share a name in this process
 _SID = "0"
 _NOT_HANDLED = 1
+# json.dumps with arguments builds a new encoder on every call: build the one we use once.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class EngineError(RuntimeError):
@@ -108,7 +110,7 @@ class RulesEngine:
             # Only the fields some rule reads, under their short keys: less to parse.
             fact = {keys[k]: v for k, v in facts.items() if k in keys}
             fact["sid"] = _SID
-            fact_json = json.dumps(fact, separators=(",", ":"))
+            fact_json = _ENCODE(fact)
             fired_parts: set[str] = set()
             try:
                 for handle in loaded.handles:

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from service import security, settings
-from service.errors import register_error_handlers
-from service.extensions import csrf, db
-from service.interop import register_interop
+# Flask and the rest are imported by the functions that use them, not here: a what-if
+# worker process imports service.whatif and service.triage, and should not pay for the
+# whole web application before it starts replaying.
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Create and configure an instance of the application."""
+    from flask import Flask
+
+    from service import settings
+    from service.errors import register_error_handlers
+    from service.interop import register_interop
+
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="patient/templates", static_folder="patient/static")
     os.makedirs(app.instance_path, exist_ok=True)
@@ -32,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def close_app(app: Flask) -> None:
     """Release what `app` holds: its loaded rules engine and every database connection."""
+    from service.extensions import db
+
     with app.app_context():
         app.extensions["sciatica_ruleset"].close()
         app.extensions["sciatica_records"].close()
@@ -40,6 +49,8 @@ def close_app(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from service import security
+    from service.extensions import csrf, db
     from service.store.database import (
         configure_engine,
         engine_options,
