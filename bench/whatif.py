@@ -4,13 +4,14 @@
     python -m bench.whatif --records 100000 1000000
     python -m bench.whatif --database postgresql://user:pass@127.0.0.1/db --records 100000
     python -m bench.whatif --latency            # also p99 of triage with and without a job
+    python -m bench.whatif --checkins 0.3       # 30% of those given a routine check in too
 
 For each size it fills a fresh database with synthetic intakes (`generate-history`),
 measures the engine's own evaluation rate in the same run (one core, the draft's rules),
 then runs one what-if job in a child process of its own, so its peak RSS (the job's
 coordinator and, separately, its largest worker process) belongs to that job alone.
-Reported: seconds, records a second, the rate as a share of the engine's rate times the
-processes used, and peak RSS. Targets (issue 19): 100,000 in under 10 s, 1,000,000 in
+Reported: seconds, rows (intakes and check-ins) a second, the rate as a share of the
+engine's rate times the processes used, and peak RSS. Targets (issue 19): 100,000 in under 10 s, 1,000,000 in
 under 90 s, RSS within 10% from 100,000 to 1,000,000, rate >= 50% of the engine per core.
 """
 
@@ -39,8 +40,9 @@ def _app(url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url)})
 
 
-def fill(url: str, records: int) -> float:
-    """A fresh, seeded database at `url` holding `records` synthetic intakes; seconds taken."""
+def fill(url: str, records: int, checkins: float = 0.0) -> float:
+    """A fresh, seeded database at `url` holding `records` synthetic intakes (and, for a
+    `checkins` share of those given a routine, weeks of check-ins); seconds taken."""
     from service.extensions import db
     from service.store.database import initialise_database
     from service.whatif.synthetic import generate_history
@@ -54,7 +56,7 @@ def fill(url: str, records: int) -> float:
                 connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         initialise_database()
         started = time.perf_counter()
-        generate_history(records, seed=1)
+        generate_history(records, seed=1, checkins=checkins)
         db.session.remove()
         return time.perf_counter() - started
 
@@ -105,6 +107,7 @@ def run_job_here(url: str) -> dict:
         job = run_job(job_id)
         seconds = time.perf_counter() - started
         out = {"status": job.status, "done": job.done, "workers": job.workers,
+               "checkins": job.result["checkins"]["replayed"] if job.result else 0,
                "changed": job.changed, "seconds": seconds,
                "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                "worker_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
@@ -151,6 +154,9 @@ def main() -> None:
                         "(default: a SQLite file in a temporary folder)")
     parser.add_argument("--latency", action="store_true",
                         help="also measure triage p99 with and without a running job")
+    parser.add_argument("--checkins", type=float, default=0.0,
+                        help="the share of people given a routine who also have weeks of "
+                             "stored check-ins (default 0: intakes only)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -162,13 +168,15 @@ def main() -> None:
     rows = []
     for records in args.records:
         url = args.database or f"sqlite:///{tempfile.mkdtemp()}/whatif.db"
-        filled = fill(url, records)
+        filled = fill(url, records, args.checkins)
         weaken_draft(url)
         job = run_job_in_child(url)
-        assert job["status"] == "complete" and job["done"] == records, job
-        per_second = records / job["seconds"]
+        rows_done = records + job["checkins"]
+        assert job["status"] == "complete" and job["done"] == rows_done, job
+        per_second = rows_done / job["seconds"]
         share = per_second / (rate * max(job["workers"], 1))
-        rows.append([f"{records:,}", "PostgreSQL" if args.database else "SQLite",
+        rows.append([f"{records:,}", f"{job['checkins']:,}",
+                     "PostgreSQL" if args.database else "SQLite",
                      f"{filled:.0f}", f"{job['seconds']:.1f}", f"{per_second:,.0f}",
                      job["workers"], f"{100 * share:.0f}%",
                      f"{job['rss_kib'] / 1024:.0f}", f"{job['worker_rss_kib'] / 1024:.0f}",
@@ -179,7 +187,7 @@ def main() -> None:
                   f"while one runs ({during / without:.2f}x)")
         if not args.database:
             os.remove(url.removeprefix("sqlite:///"))
-    print_table(["records", "database", "fill s", "job s", "records/s", "processes",
+    print_table(["records", "check-ins", "database", "fill s", "job s", "records/s", "processes",
                  "of engine per core", "job RSS MiB", "worker RSS MiB", "level changes"],
                 rows)
 

@@ -61,18 +61,25 @@ def what_if_command(since, until, actor, as_json):
         click.echo(json.dumps(job.result, indent=2))
         return
     result = job.result
-    click.echo(f"replayed {result['replayed']} in {time.monotonic() - started:.1f} s "
-               f"({state['rate']}/s); {result['skipped_count']} no longer fit the "
-               "questionnaire")
-    if not result["transitions"]:
-        click.echo("no one's triage level would change")
-    for t in result["transitions"]:
-        mark = "LESS URGENT" if t["less_urgent"] else "more urgent"
-        click.echo(f"{t['people']:>8}  {_told(t['old'])} -> {_told(t['new'])}"
-                   f"  ({mark})")
-        if t["less_urgent"]:
-            refs = ", ".join(c["reference"] for c in t["changes"][:10])
-            click.echo(f"          e.g. {refs}")
+    checkins = result.get("checkins") or {"replayed": 0, "skipped_count": 0,
+                                          "transitions": []}
+    click.echo(f"replayed {result['replayed']} intake(s) and {checkins['replayed']} "
+               f"check-in(s) in {time.monotonic() - started:.1f} s ({state['rate']}/s); "
+               f"{result['skipped_count'] + checkins['skipped_count']} no longer fit the "
+               "questions")
+    for title, found in (("intakes", result), ("check-ins", checkins)):
+        if not found["replayed"]:
+            continue
+        click.echo(f"{title}:")
+        if not found["transitions"]:
+            click.echo("  no one's triage level would change")
+        for t in found["transitions"]:
+            mark = "LESS URGENT" if t["less_urgent"] else "more urgent"
+            click.echo(f"{t['people']:>8}  {_told(t['old'])} -> {_told(t['new'])}"
+                       f"  ({mark})")
+            if t["less_urgent"]:
+                refs = ", ".join(c["reference"] for c in t["changes"][:10])
+                click.echo(f"          e.g. {refs}")
 
 
 @click.command("generate-history")
@@ -80,8 +87,11 @@ def what_if_command(since, until, actor, as_json):
 @click.option("--days", type=click.IntRange(1, 36500), default=365, show_default=True,
               help="spread the intakes over this many days up to now")
 @click.option("--seed", type=int, default=None, help="for the same intakes every time")
+@click.option("--checkins", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="the share of people given a routine who also check in weekly "
+                   "(1 to 8 weeks each)")
 @with_appcontext
-def generate_history_command(count, days, seed):
+def generate_history_command(count, days, seed, checkins):
     """Fill the database with COUNT synthetic intakes (references SY-...), for trying what-if."""
     from service.whatif.synthetic import generate_history
 
@@ -89,8 +99,14 @@ def generate_history_command(count, days, seed):
         if stored % 50_000 == 0 or stored == count:
             click.echo(f"  {stored} of {count}", err=True)
 
-    stored = generate_history(count, days=days, seed=seed, progress=show)
+    stored = generate_history(count, days=days, seed=seed, progress=show, checkins=checkins)
     click.echo(f"stored {stored} synthetic intake(s)")
+    if checkins:
+        from service.extensions import db
+        from service.followup.models import Checkin
+
+        followed = db.session.scalar(db.select(db.func.count(Checkin.id)))
+        click.echo(f"{followed} check-in(s) stored in all")
 
 
 def register(app: Flask) -> None:

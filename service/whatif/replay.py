@@ -1,8 +1,13 @@
-"""Replaying one batch of stored intakes against a draft: the work a job's processes do.
+"""Replaying one batch of stored intakes or check-ins against a draft: a job's real work.
 
 Nothing here touches the database or Flask: a batch comes in as plain tuples and goes
 out as a `BatchResult`, so the same code runs in a worker process, in a thread for a
 small job, or directly in a test.
+
+A stored check-in is replayed as it was first assessed (service.followup.retriage): the
+intake it updates, with that week's answers, plus the course facts stored with it (the
+facts the rules saw then). So a draft's course rules, and any rule on the updated
+answers, are judged on every check-in ever taken.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from typing import NamedTuple
 
 from pydantic import ValidationError
 
-from rules.levels import most_urgent, urgency
+from rules.levels import TRIAGE_LEVELS, urgency
 from rules.schema import KnowledgeBase, Refer, iter_leaves
-from service.triage.intake import Intake
+from service.triage.intake import Intake, intake_facts
 
 #: How many references a job keeps for each (old, new) change of level, and for skips.
 REFERENCES_KEPT = 200
@@ -33,6 +38,21 @@ class StoredIntake(NamedTuple):
     ruleset_version: int | None
 
 
+class StoredCheckin(NamedTuple):
+    """One stored check-in, with the intake it follows, as much as a replay reads."""
+
+    id: int
+    reference: str  # the intake's reference
+    week: int
+    created_at: str
+    days: int  # days from the intake to this check-in
+    intake: str  # the intake's stored JSON text
+    answers: str  # the check-in's answers, JSON text
+    facts: str  # the course facts the rules saw, JSON text
+    triage_level: str
+    ruleset_version: int | None
+
+
 @dataclass
 class BatchResult:
     """What one batch found; results of batches add up with `merge`."""
@@ -44,6 +64,12 @@ class BatchResult:
     examples: dict = field(default_factory=dict)  # "old>new" -> [change, ...]
     newly_fired: Counter = field(default_factory=Counter)  # rule -> people (draft vs live)
     no_longer_fired: Counter = field(default_factory=Counter)
+
+    def skip(self, label: str) -> None:
+        """Count a stored answer set that no longer validates; keep the first few labels."""
+        self.skipped_count += 1
+        if len(self.skipped) < REFERENCES_KEPT:
+            self.skipped.append(label)
 
     def merge(self, other: BatchResult) -> None:
         """Add `other`'s counts and examples to this result (capped lists stay capped)."""
@@ -69,6 +95,8 @@ def rule_fields(kb: KnowledgeBase) -> dict[str, list[str]]:
 
 #: Live rules that differ from the draft are compiled beside it under this prefix.
 LIVE = "live__"
+LIVE_CUT = len(LIVE)
+SELF_CARE = TRIAGE_LEVELS.index("self_care")
 
 
 class Replayer:
@@ -98,6 +126,7 @@ class Replayer:
         self.draft_slugs = set(drafted)
         self.draft_levels = {s: r.action.level for s, r in drafted.items()
                              if isinstance(r.action, Refer)}
+        self.rank = {s: urgency(level) for s, level in self.draft_levels.items()}
         self.referring = set(self.draft_levels) | {s for s, r in lived.items()
                                                    if isinstance(r.action, Refer)}
         self.fields = rule_fields(live_kb) if live_kb else {}
@@ -105,17 +134,33 @@ class Replayer:
 
     def evaluate(self, intake: Intake) -> tuple[list[str], set[str]]:
         """(rules that fire under the draft, in firing order; rules that fire live)."""
-        from service.triage.intake import intake_facts
+        return self.evaluate_facts(intake_facts(intake))
 
-        _version, fired = self.engine.evaluate(intake_facts(intake))
-        draft = [s for s in fired if s in self.draft_slugs]
-        live = {s for s in draft if s in self.shared}
-        live |= {s[len(LIVE):] for s in fired if s.startswith(LIVE)}
-        return draft, live
+    def evaluate_facts(self, facts: dict) -> tuple[list[str], set[str]]:
+        """`evaluate` for facts already drawn from an intake (and a check-in's course)."""
+        draft, live_only, _newly, _gone = self._fire(facts)
+        return draft, {s for s in draft if s in self.shared} | set(live_only)
+
+    def _fire(self, facts: dict) -> tuple[list[str], list[str], list[str], list[str]]:
+        """One evaluation: (rules firing under the draft, the live version's differing
+        rules that fire, rules that fire only under the draft, only under the live one).
+
+        Shared rules fire under both or neither, so only the few rules the draft changed
+        can differ: the hot path of a replay never builds the live version's whole set.
+        """
+        _version, fired = self.engine.evaluate(facts)
+        draft_slugs, shared = self.draft_slugs, self.shared
+        draft = [s for s in fired if s in draft_slugs]
+        live_only = [s[LIVE_CUT:] for s in fired if s.startswith(LIVE)]
+        newly = [s for s in draft if s not in shared and s not in live_only]
+        gone = [s for s in live_only if s not in draft] if live_only else live_only
+        return draft, live_only, newly, gone
 
     def level(self, fired: list[str]) -> str:
         """The draft's triage level for these fired rules: the most urgent referral."""
-        return most_urgent(self.draft_levels[s] for s in fired if s in self.draft_levels)
+        rank = self.rank
+        return TRIAGE_LEVELS[min((rank[s] for s in fired if s in rank),
+                                 default=SELF_CARE)]
 
     def replay(self, batch: list[StoredIntake]) -> BatchResult:
         """Assess each record with the draft and note every change of level."""
@@ -124,39 +169,64 @@ class Replayer:
             try:
                 intake = Intake.model_validate_json(record.intake)
             except ValidationError:
-                result.skipped_count += 1
-                if len(result.skipped) < REFERENCES_KEPT:
-                    result.skipped.append(record.reference)
+                result.skip(record.reference)
                 continue
-            fired, before = self.evaluate(intake)
-            level = self.level(fired)
-            result.replayed += 1
-            if self.has_live:
-                after = set(fired)
-                result.newly_fired.update(after - before)
-                result.no_longer_fired.update(before - after)
-            if level == record.triage_level:
-                continue
-            result.transitions[(record.triage_level, level)] += 1
-            key = f"{record.triage_level}>{level}"
-            kept = result.examples.setdefault(key, [])
-            if len(kept) < REFERENCES_KEPT:
-                kept.append(self._change(record, intake, fired, before))
+            self._score(result, intake_facts(intake), record.triage_level,
+                        record.reference, record)
         return result
 
-    def _change(self, record: StoredIntake, intake: Intake, fired: list[str],
-                before: set[str]) -> dict:
+    def replay_checkins(self, batch: list[StoredCheckin]) -> BatchResult:
+        """Assess each stored check-in with the draft and note every change of level."""
+        from service.followup.checkin import CheckinAnswers
+        from service.followup.facts import CheckinFacts
+        from service.followup.retriage import checkin_intake
+
+        result = BatchResult()
+        for row in batch:
+            label = f"{row.reference} week {row.week}"
+            try:
+                original = Intake.model_validate_json(row.intake)
+                answers = CheckinAnswers.model_validate_json(row.answers)
+                course = CheckinFacts.model_validate_json(row.facts)
+                updated = checkin_intake(original, answers, row.days)
+            except ValidationError:
+                result.skip(label)
+                continue
+            facts = intake_facts(updated) | course.model_dump()
+            self._score(result, facts, row.triage_level, label, row)
+        return result
+
+    def _score(self, result: BatchResult, facts: dict, stored_level: str, label: str,
+               row: StoredIntake | StoredCheckin) -> None:
+        """Replay one assessment and count it; keep who it was when the level differs."""
+        fired, live_only, newly, gone = self._fire(facts)
+        level = self.level(fired)
+        result.replayed += 1
+        if self.has_live:
+            if newly:
+                result.newly_fired.update(newly)
+            if gone:
+                result.no_longer_fired.update(gone)
+        if level == stored_level:
+            return
+        result.transitions[(stored_level, level)] += 1
+        kept = result.examples.setdefault(f"{stored_level}>{level}", [])
+        if len(kept) < REFERENCES_KEPT:
+            before = {s for s in fired if s in self.shared} | set(live_only)
+            kept.append(self._change(label, row, facts, fired, before))
+
+    def _change(self, label: str, row: StoredIntake | StoredCheckin, facts: dict,
+                fired: list[str], before: set[str]) -> dict:
         """One person whose level would change: who, which rules, which answers."""
         differing = (set(fired) ^ before) & self.referring
-        answers = intake.model_dump(mode="json", exclude={"start_back"}, exclude_none=True)
         mattered = {}
         for slug in sorted(differing or (set(fired) & self.referring)):
             for name in self.fields.get(slug, []):
-                if name in answers:
-                    mattered[name] = answers[name]
+                if name in facts:
+                    mattered[name] = facts[name]
         return {
-            "reference": record.reference, "created_at": record.created_at,
-            "version": record.ruleset_version,
+            "reference": label, "created_at": row.created_at,
+            "version": row.ruleset_version,
             "fired": [slug for slug in fired if slug in self.referring],
             "no_longer_fires": sorted((before - set(fired)) & self.referring),
             "answers": mattered,

@@ -10,7 +10,7 @@ from service.extensions import db
 from service.whatif.models import WhatIfJob
 from service.whatif.synthetic import generate_history
 from tests.admin.gate_flow import sign_in_via_page as signed_in
-from tests.admin.helpers import page_text
+from tests.admin.helpers import page_text, words
 from tests.admin.rendered_form import find_form, submit
 
 
@@ -120,3 +120,27 @@ def test_the_publish_page_cites_the_what_if_for_exactly_this_draft(csrf_app, use
                            .values(name="Saddle numbness (edited)"))
         db.session.commit()
     assert f"what-if {job.id}" not in page_text(publisher.get("/admin/publish/"))
+
+
+def test_the_result_page_lists_check_ins_that_would_change(app, users):
+    """Stored check-ins are replayed too: the page says which people's weeks would be
+    told something less urgent, by reference and week, under their own heading."""
+    from service.store.models import Rule
+    from service.whatif.jobs import create_job, run_job
+
+    with app.app_context():
+        generate_history(400, days=90, seed=8, checkins=0.6)
+        db.session.execute(db.update(Rule).where(Rule.slug.like("course_%"))
+                           .values(enabled=False))
+        db.session.commit()
+        job = run_job(create_job(users["editor"]).id)
+        found = job.result["checkins"]
+        less = sum(t["people"] for t in found["transitions"] if t["less_urgent"])
+        assert less > 0 and job.result["transitions"] == []
+        example = next(t for t in found["transitions"] if t["less_urgent"])["changes"][0]
+    page = words(page_text(signed_in(app, "viewer").get(f"/admin/whatifjobs/{job.id}/")))
+    assert f"Replayed 400 intake(s) and {found['replayed']} weekly check-in(s)" in page
+    assert "0 intake(s) would get a different level" in page
+    assert f"{less} of them less urgent" in page
+    assert "No intake would get a different level." in page
+    assert example["reference"] in page and " week " in example["reference"]

@@ -27,9 +27,10 @@ def history(app):
     return 400
 
 
-def weaken_draft(slug: str = "ces_saddle_numbness") -> None:
-    """Switch one draft rule off: the kind of change a what-if exists to catch."""
-    db.session.execute(update(Rule).where(Rule.slug == slug).values(enabled=False))
+def weaken_draft(*slugs: str) -> None:
+    """Switch draft rules off (saddle numbness unless told): what a what-if must catch."""
+    db.session.execute(update(Rule).where(Rule.slug.in_(slugs or ["ces_saddle_numbness"]))
+                       .values(enabled=False))
     db.session.commit()
 
 
@@ -221,3 +222,168 @@ def test_the_replay_level_is_the_level_patients_are_given(app):
             replayer.close()
             full.close()
             live.close()
+
+
+# --- check-in histories ----------------------------------------------------------------
+
+COURSE_RULES = ("course_pain_worse_twice", "course_no_improvement_week_6",
+                "course_pain_spread_with_exercise", "course_exercises_skipped_for_pain")
+
+
+@pytest.fixture
+def courses(app):
+    """600 synthetic intakes; half of those given a routine checked in for some weeks."""
+    from service.followup.models import Checkin
+
+    with app.app_context():
+        generate_history(600, days=120, seed=12, checkins=0.5)
+        count = db.session.scalar(select(db.func.count(Checkin.id)))
+    assert count > 100, "too few check-ins to prove anything"
+    return count
+
+
+def in_request_checkin_changes() -> dict[tuple[str, str], set[str]]:
+    from admin.course_sandbox import replay_checkins
+
+    with draft_engine() as loaded:
+        report = replay_checkins(loaded, 10**6)
+    found: dict[tuple[str, str], set[str]] = {}
+    for change in report.changes:
+        found.setdefault((change.old, change.new), set()).add(change.reference)
+    return found
+
+
+@pytest.mark.parametrize("processes", [0, 2], ids=["in-thread", "two-processes"])
+def test_job_replays_check_ins_as_the_in_request_replay_does(app, courses, monkeypatch,
+                                                             processes):
+    if processes:
+        monkeypatch.setattr(runner, "IN_THREAD_BELOW", 0)
+        monkeypatch.setenv("WHATIF_PROCESSES", str(processes))
+        monkeypatch.setattr(runner, "BATCH", 64)
+    with app.app_context():
+        weaken_draft(*COURSE_RULES)
+        expected = in_request_checkin_changes()
+        assert expected, "switching the course rules off changed no check-in: proves nothing"
+        job = run_job(create_job("tester").id)
+        assert job.status == "complete"
+        assert job.done == job.total == 600 + courses
+        found = job.result["checkins"]
+        assert found["replayed"] == courses
+        assert job_changes_of(found) == expected
+        first = found["transitions"][0]
+        assert first["less_urgent"] and first["changes"][0]["reference"].endswith(
+            f"week {first['changes'][0]['reference'].split()[-1]}")
+        assert any("course_exercises_skipped_for_pain" in c["no_longer_fires"]
+                   and c["answers"].get("exercises_skipped_for_pain") is True
+                   for t in found["transitions"] for c in t["changes"])
+        # The intakes themselves are untouched by a course rule.
+        assert job.result["transitions"] == []
+        assert job.changed == sum(t["people"] for t in found["transitions"])
+
+
+def job_changes_of(found: dict) -> dict[tuple[str, str], set[str]]:
+    return {(t["old"], t["new"]): {c["reference"] for c in t["changes"]}
+            for t in found["transitions"]}
+
+
+def test_a_check_in_that_no_longer_validates_is_counted_and_listed(app, courses):
+    from service.followup.models import Checkin
+
+    with app.app_context():
+        row = db.session.scalar(select(Checkin).order_by(Checkin.id).limit(1))
+        row.answers = {**row.answers, "a_question_we_dropped": 3}
+        reference = db.session.get(TriageRecord, row.record_id).reference
+        label = f"{reference} week {row.week}"
+        db.session.commit()
+        job = run_job(create_job("tester").id)
+        assert job.status == "complete"
+        assert job.result["checkins"]["skipped"] == [label]
+        assert job.skipped == 1 and job.result["checkins"]["replayed"] == courses - 1
+
+
+def test_a_date_range_replays_only_the_check_ins_of_those_days(app, courses):
+    from datetime import timedelta
+
+    from service.followup.models import Checkin
+
+    with app.app_context():
+        since = utcnow() - timedelta(days=30)
+        expected = db.session.scalar(select(db.func.count(Checkin.id))
+                                     .where(Checkin.created_at >= since))
+        job = run_job(create_job("tester", since=since).id)
+        assert 0 < job.result["checkins"]["replayed"] == expected < courses
+
+
+def test_the_check_in_replay_level_is_the_level_the_check_in_page_gives(app):
+    """A replayed check-in's level, from fired rules alone, is what assess_checkin tells
+    the person, under the published rules and under a draft with a course rule off."""
+    from rules.defaults import load_default_knowledge_base
+    from service.followup.course import start_state
+    from service.followup.retriage import assess_checkin, next_state, spreading_choices
+    from service.triage.ruleset import LoadedVersion
+    from service.whatif.replay import Replayer, StoredCheckin
+    from service.whatif.synthetic import random_intake, random_week
+
+    kb = load_default_knowledge_base()
+    weakened = kb.model_copy(update={"rules": [
+        r.model_copy(update={"enabled": False}) if r.slug == "course_pain_worse_twice" else r
+        for r in kb.rules]})
+    rng = random.Random(31)
+    checked = levels = 0
+    seen = set()
+    for draft in (kb, weakened):
+        full = LoadedVersion(0, draft, prefix="whatif_course_check")
+        replayer = Replayer(draft.model_dump(mode="json"), kb.model_dump(mode="json"), 1)
+        try:
+            for _ in range(400):
+                intake = random_intake(rng)
+                outcome = full.assess(intake, "X")
+                if outcome.routine is None:
+                    continue
+                state = start_state(intake, outcome)
+                for week in range(1, 7):
+                    from service.followup.checkin import CheckinAnswers
+
+                    spreading = [v for v, _ in spreading_choices(state.plan)][1:]
+                    answers = CheckinAnswers.model_validate(
+                        random_week(rng, intake, state.plan, spreading))
+                    told, facts = assess_checkin(full, state, answers, "X", 7 * week,
+                                                 utcnow().date())
+                    row = StoredCheckin(week, "X", week, "2026-01-01", 7 * week,
+                                        intake.model_dump_json(exclude={"start_back_risk"}),
+                                        answers.model_dump_json(), facts.model_dump_json(),
+                                        "nobody", 0)
+                    result = replayer.replay_checkins([row])
+                    (_old, replayed), = result.transitions
+                    assert replayed == told.triage_level
+                    checked += 1
+                    seen.add(told.triage_level)
+                    if told.triage_level != "self_care":
+                        levels += 1
+                    if told.plan is None:
+                        break
+                    state = next_state(state, told, facts)
+        finally:
+            replayer.close()
+            full.close()
+    assert checked > 300 and levels > 50 and len(seen) >= 3
+
+
+def test_cli_generates_check_ins_and_what_if_reports_them(app, runner_cli):
+    result = runner_cli.invoke(args=["generate-history", "300", "--seed", "4",
+                                     "--checkins", "0.5"])
+    assert result.exit_code == 0, result.output
+    stored = int(result.output.split("check-in(s) stored")[0].split()[-1])
+    assert stored > 20
+    with app.app_context():
+        weaken_draft(*COURSE_RULES)
+    result = runner_cli.invoke(args=["what-if"])
+    assert result.exit_code == 0, result.output
+    assert f"replayed 300 intake(s) and {stored} check-in(s)" in result.output
+    after = result.output.split("check-ins:")[1]
+    assert "LESS URGENT" in after and " week " in after
+
+
+def test_generate_history_rejects_a_share_above_one(runner_cli):
+    result = runner_cli.invoke(args=["generate-history", "10", "--checkins", "1.5"])
+    assert result.exit_code == 2 and "--checkins" in result.output
