@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
@@ -15,7 +16,7 @@ from service.store.models import RulesetVersion, utcnow
 from service.triage.gate import knowledge_base_hash
 from service.triage.knowledge import draft_knowledge_base
 from service.whatif.models import FINISHED, WhatIfJob
-from service.whatif.runner import JobRun, count_in_range
+from service.whatif.runner import JobRun, WorkerLost, count_in_range
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,10 @@ def run_job(job_id: int, on_progress=None) -> WhatIfJob:
         db.session.rollback()
         job = db.session.get(WhatIfJob, job_id)
         job.status, job.finished_at, job.result = "failed", utcnow(), None
-        job.error = f"the replay stopped: {type(error).__name__}"
+        if isinstance(error, WorkerLost | BrokenProcessPool):  # our own words: no answers
+            job.error = f"the replay stopped: {error}. Start it again."
+        else:
+            job.error = f"the replay stopped: {type(error).__name__}"
         db.session.commit()
         log.exception("what-if job %s failed", job_id)
     return job

@@ -37,12 +37,20 @@ BATCH = 2000
 IN_THREAD_BELOW = 5000
 #: How often a running job writes its progress and looks for a cancel request.
 PROGRESS_SECONDS = 0.5
+#: How often a job waiting on a worker checks that the job may go on.
+WAIT_SECONDS = 1.0
+#: A range not replayed in this long means a stalled worker or database.
+RANGE_SECONDS = 300.0
 #: Worker processes run at this niceness: a clinician's what-if must not slow triage.
 WORKER_NICENESS = 10
 
 
 class Cancelled(Exception):
     """Someone asked the job to stop."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died or stopped answering: the job cannot be complete."""
 
 
 def count_in_range(since: datetime | None, until: datetime | None) -> int:
@@ -136,20 +144,49 @@ class JobRun:
                                              url, WORKER_NICENESS))
         in_flight: deque[tuple[Future, str]] = deque()
         job = self.job
+        ended = False
         try:
             for kind, low, high in self._ranges():
                 in_flight.append((pool.submit(replay_in_worker, kind, low, high, job.since,
                                               job.until), kind))
                 if len(in_flight) >= 2 * workers:
                     future, done_kind = in_flight.popleft()
-                    self._add(done_kind, future.result())
+                    self._add(done_kind, self._wait(pool, future))
             while in_flight:
                 future, done_kind = in_flight.popleft()
-                self._add(done_kind, future.result())
+                self._add(done_kind, self._wait(pool, future))
+            ended = True
         finally:
             for future, _kind in in_flight:
                 future.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not ended:
+                # Stopped, failed or a worker lost: the others may be blocked on the task
+                # queue a dead worker held, so end them rather than wait for them.
+                for process in list((pool._processes or {}).values()):
+                    process.kill()
+            pool.shutdown(wait=ended, cancel_futures=True)
+
+    def _wait(self, pool: ProcessPoolExecutor, future: Future) -> BatchResult:
+        """The range's result, checking meanwhile that the job may go on.
+
+        A worker killed while starting can leave the pool waiting for ever (the executor
+        does not always notice), so every `WAIT_SECONDS` the job writes its heartbeat,
+        looks for a cancel request and checks that its workers are alive; a range that
+        takes longer than `RANGE_SECONDS` (a stalled database) fails the job.
+        """
+        waited = 0.0
+        while True:
+            try:
+                return future.result(timeout=WAIT_SECONDS)
+            except TimeoutError:
+                waited += WAIT_SECONDS
+            self._write_progress(force=True)
+            # The executor keeps its processes in a private dict (the same since 3.2).
+            lost = [p.pid for p in (pool._processes or {}).values() if not p.is_alive()]
+            if lost:
+                raise WorkerLost(f"a worker process ended unexpectedly (pid {lost[0]})")
+            if waited >= RANGE_SECONDS:
+                raise WorkerLost(f"one range took more than {RANGE_SECONDS} s")
 
     def _add(self, kind: str, found: BatchResult) -> None:
         self.results[kind].merge(found)

@@ -387,3 +387,65 @@ def test_cli_generates_check_ins_and_what_if_reports_them(app, runner_cli):
 def test_generate_history_rejects_a_share_above_one(runner_cli):
     result = runner_cli.invoke(args=["generate-history", "10", "--checkins", "1.5"])
     assert result.exit_code == 2 and "--checkins" in result.output
+
+
+def test_a_worker_process_that_dies_fails_the_job_instead_of_hanging(app, monkeypatch):
+    """A worker killed (out of memory, an operator's kill -9) ends the job as failed,
+    with no result kept, rather than leaving it running for ever."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+    import time
+
+    monkeypatch.setattr(runner, "IN_THREAD_BELOW", 0)
+    monkeypatch.setenv("WHATIF_PROCESSES", "2")
+    with app.app_context():
+        generate_history(3000, seed=5)
+        job_id = create_job("tester").id
+
+    def run() -> None:
+        with app.app_context():
+            run_job(job_id)
+            db.session.remove()
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    killed = None
+    while killed is None and time.monotonic() < deadline and thread.is_alive():
+        workers = [p for p in multiprocessing.active_children() if p.pid not in before]
+        if workers:
+            killed = workers[0].pid
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.01)
+    thread.join(60)
+    assert killed is not None, "no worker process was seen: the test proves nothing"
+    assert not thread.is_alive(), "the job hung after its worker died"
+    with app.app_context():
+        job = db.session.get(WhatIfJob, job_id)
+        assert job.status == "failed" and job.result is None
+        assert "process" in job.error and "Start it again" in job.error
+
+
+@pytest.mark.parametrize("alive", [False, True], ids=["worker-dead", "worker-stuck"])
+def test_a_job_waiting_on_a_lost_worker_gives_up(app, monkeypatch, alive):
+    """The pool does not always notice a worker killed while it starts (it then waits for
+    ever): the job itself checks its workers while it waits, and gives a range at most
+    RANGE_SECONDS. A future that never completes stands for the lost range here."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(runner, "WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(runner, "RANGE_SECONDS", 0.3)
+    process = SimpleNamespace(pid=4242, is_alive=lambda: alive)
+    pool = SimpleNamespace(_processes={4242: process})
+    with app.app_context():
+        job = create_job("tester")
+        job.status = "running"
+        started = utcnow()
+        with pytest.raises(runner.WorkerLost, match="took more than" if alive else "pid 4242"):
+            runner.JobRun(job, {}, None)._wait(pool, Future())
+        beat = jobs._aware(db.session.get(WhatIfJob, job.id).heartbeat_at)
+        assert beat >= started  # it kept beating while it waited
