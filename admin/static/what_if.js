@@ -19,7 +19,7 @@
     bar.value = state.done;
     bar.textContent = state.percent + "%";
     status.textContent = state.status;
-    var text = state.done + " of " + state.total + " records (" + state.percent + "%)";
+    var text = state.done + " of " + state.total + " intakes and check-ins (" + state.percent + "%)";
     if (state.rate) text += ", " + state.rate + " a second";
     if (state.seconds_left !== null) text += ", about " + state.seconds_left + " s left";
     counts.textContent = text + ". " + state.changed + " level change(s) so far, " +

@@ -58,7 +58,7 @@ def test_a_running_job_page_refreshes_itself_without_javascript(csrf_app, users)
     viewer = signed_in(csrf_app, "viewer")
     page = page_text(viewer.get(f"/admin/whatifjobs/{job_id}/"))
     assert 'http-equiv="refresh"' in page and "<progress" in page
-    assert "0 of 300 records" in page
+    assert "0 of 300 intakes and check-ins" in page
 
 
 def test_viewer_reads_but_cannot_start_or_stop(csrf_app, users):
