@@ -449,3 +449,35 @@ def test_a_job_waiting_on_a_lost_worker_gives_up(app, monkeypatch, alive):
             runner.JobRun(job, {}, None)._wait(pool, Future())
         beat = jobs._aware(db.session.get(WhatIfJob, job.id).heartbeat_at)
         assert beat >= started  # it kept beating while it waited
+
+
+def test_cancelling_a_job_in_processes_stops_its_workers(app, monkeypatch):
+    """Stopped mid-way with two worker processes: cancelled, no result, and no worker
+    process left running behind it."""
+    import multiprocessing
+
+    monkeypatch.setattr(runner, "IN_THREAD_BELOW", 0)
+    monkeypatch.setattr(runner, "BATCH", 64)
+    monkeypatch.setattr(runner, "PROGRESS_SECONDS", 0)
+    monkeypatch.setenv("WHATIF_PROCESSES", "2")
+    real = runner.JobRun._add
+    ranges = []
+
+    def add_then_cancel(self, kind, found):
+        ranges.append(kind)
+        if len(ranges) == 3:  # someone presses "Stop" while the job runs
+            jobs.request_cancel(self.job.id, "someone else")
+        real(self, kind, found)
+
+    monkeypatch.setattr(runner.JobRun, "_add", add_then_cancel)
+    before = {p.pid for p in multiprocessing.active_children()}
+    with app.app_context():
+        generate_history(3000, seed=6)
+        job = run_job(create_job("tester").id)
+        assert job.status == "cancelled" and job.result is None
+        assert job.workers == 2 and 0 < job.done < 3000
+    assert len(ranges) == 3
+    left = [p for p in multiprocessing.active_children() if p.pid not in before]
+    for process in left:
+        process.join(5)
+    assert not [p for p in left if p.is_alive()]
