@@ -88,7 +88,7 @@ def run_job(job_id: int, on_progress=None) -> WhatIfJob:
         job = db.session.get(WhatIfJob, job_id)
         job.status, job.finished_at, job.result = "failed", utcnow(), None
         if isinstance(error, WorkerLost | BrokenProcessPool):  # our own words: no answers
-            job.error = f"the replay stopped: {error}. Start it again."
+            job.error = f"the replay stopped: {str(error).rstrip('.')}. Start it again."
         else:
             job.error = f"the replay stopped: {type(error).__name__}"
         db.session.commit()
