@@ -481,3 +481,17 @@ def test_cancelling_a_job_in_processes_stops_its_workers(app, monkeypatch):
     for process in left:
         process.join(5)
     assert not [p for p in left if p.is_alive()]
+
+
+def test_the_replay_reads_the_columns_the_models_define():
+    """service.whatif.source names its two tables itself (so workers need not import the
+    ORM): every column it names must be the models' own, with the same kind of type."""
+    from service.followup.models import Checkin
+    from service.whatif import source
+
+    for light, model in ((source.RECORDS, TriageRecord), (source.CHECKINS, Checkin)):
+        real = model.__table__
+        assert light.name == real.name
+        for name, column in light.c.items():
+            assert name in real.c, f"{real.name}.{name} is not a column of the model"
+            assert column.type._type_affinity is real.c[name].type._type_affinity, name
