@@ -14,6 +14,7 @@ from service.store.models import RulesetVersion
 from service.triage.approvals import approve
 from service.triage.gate import GateReport, run_gate
 from service.triage.knowledge import draft_knowledge_base
+from service.whatif.jobs import latest_complete
 
 
 def approval_form(report: GateReport, formdata=None) -> AdminForm:
@@ -52,13 +53,15 @@ def approve_page(view):
         report = run_gate(kb)
         form = approval_form(report)
         form.version.data = version or ""
-        return view.render("panel/approve.html", report=report, form=form, what=what)
+        return view.render("panel/approve.html", report=report, form=form, what=what,
+                           **_cited(version, report))
     form = approval_form(run_gate(kb), formdata=request.form)
     if not form.validate_on_submit():
         abort(400)
     reasons = {name.removeprefix("reason_"): field.data or ""
                for name, field in form._fields.items() if name.startswith("reason_")}
-    result = approve(actor(), kb, form.draft.data or "", reasons)
+    result = approve(actor(), kb, form.draft.data or "", reasons,
+                     what_if=_audited(_cited(version, run_gate(kb))))
     if result.approval is None:
         for key, problem in result.problems.items():
             field = form._fields.get(f"reason_{key}")
@@ -69,9 +72,27 @@ def approve_page(view):
             flash(f"Not approved: {general}.", "error")
         form.draft.data = result.report.draft_hash
         return view.render("panel/approve.html", report=result.report, form=form,
-                           what=what), 409 if general else 400
+                           what=what, **_cited(version, result.report)), \
+            409 if general else 400
     flash(f"Approved {what}. Someone with the publisher role, other than you, can now "
           "publish it.", "success")
     if version:
         return redirect(url_for("rulesetversion.diff_view", b=version))
     return redirect(url_for("publish.index"))
+
+
+def _cited(version: int | None, report: GateReport) -> dict:
+    """The what-if the review cites: the last complete one for exactly this draft (an old
+    version being restored has no draft to have run one on)."""
+    if version is not None:
+        return {"citing": False, "what_if": None}
+    return {"citing": True, "what_if": latest_complete(report.draft_hash)}
+
+
+def _audited(cited: dict) -> dict | None:
+    """What the approval's audit entry says of the cited what-if."""
+    job = cited["what_if"]
+    if job is None:
+        return None
+    return {"job": job.id, "live_version": job.live_version, "replayed": job.done,
+            "changed": job.changed, "less_urgent": job.less_urgent}

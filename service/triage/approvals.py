@@ -26,8 +26,12 @@ class ApprovalResult:
 
 
 def approve(officer: str, kb: KnowledgeBase, reviewed_hash: str,
-            reasons: dict[str, str]) -> ApprovalResult:
-    """Approve `kb` if it is still what was reviewed and every item has a reason."""
+            reasons: dict[str, str], what_if: dict | None = None) -> ApprovalResult:
+    """Approve `kb` if it is still what was reviewed and every item has a reason.
+
+    `what_if` summarises the what-if over stored history the officer was shown, if any:
+    it goes into the audit entry beside the reasons.
+    """
     report = run_gate(kb)
     result = ApprovalResult(report)
     items = report.signoff_items
@@ -54,7 +58,7 @@ def approve(officer: str, kb: KnowledgeBase, reviewed_hash: str,
     db.session.add(approval)
     record_change(officer, "approve", "safety_approval", report.draft_hash[:12], None,
                   {"live_version": report.live_version, "items": approval.items,
-                   **report_summary(report)})
+                   "what_if": what_if, **report_summary(report)})
     db.session.commit()
     result.approval = approval
     return result

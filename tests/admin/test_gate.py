@@ -266,3 +266,35 @@ def test_publish_now_publishes_only_the_draft_that_was_confirmed(app, editor, pu
     assert response.status_code == 409
     assert "the draft changed after it was reviewed" in page_text(response)
     assert versions(app) == [1]
+
+
+def test_the_safety_review_cites_the_what_if_for_exactly_this_draft_and_audits_it(
+        saddle_unguarded, app, editor, officer, users_history):
+    """The officer approving a downgrade sees what the draft would have told past
+    patients (the last complete what-if for exactly this draft), and the approval's
+    audit entry names that what-if."""
+    from service.whatif.jobs import create_job, run_job
+
+    edit_rule_via_page(editor, app, "ces_saddle_numbness", enabled=None)
+    before = words(page_text(officer.get("/admin/publish/approve/")))
+    assert "No what-if over stored history has been run for exactly this draft" in before
+    with app.app_context():
+        job = run_job(create_job("editor@example.org").id)
+        assert job.less_urgent > 0
+    page = words(page_text(officer.get("/admin/publish/approve/")))
+    assert f"what-if {job.id} replayed {job.done} stored intake(s) and check-in(s)" in page
+    assert f"{job.less_urgent} less urgent" in page and "not with version" not in page
+    assert approve_via_page(officer, "Deliberate, weighed against the what-if.") \
+        .status_code == 302
+    [approval] = audit(app, "approve")
+    assert approval.after["what_if"] == {
+        "job": job.id, "live_version": 1, "replayed": job.done, "changed": job.changed,
+        "less_urgent": job.less_urgent}
+
+
+@pytest.fixture
+def users_history(app):
+    from service.whatif.synthetic import generate_history
+
+    with app.app_context():
+        generate_history(400, seed=9)
