@@ -6,10 +6,12 @@ import http.client
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -154,17 +156,42 @@ def test_the_intake_ceiling_is_shared_by_two_gunicorn_workers(tmp_path, intake):
             connection.close()
             return response.status, response.getheader("X-Served-By")
 
-        # Four at a time, so both workers take some (one after another, a single idle
-        # worker can win every accept). A refusal carries the worker's tag too: once the
-        # twelve are spent, a worker that never admitted anyone refusing proves the count
-        # is shared. Batches of 20 until both workers have answered (80 at most).
+        # Left to themselves, one worker can win every accept. So each worker in turn is
+        # paused (SIGSTOP) while the other takes intakes: six admitted by one, then the
+        # other admits six and refuses the rest, which only a shared count can make it do.
+        first, second = _worker_pids(server)
         answers = []
-        with ThreadPoolExecutor(4) as pool:
-            while len(answers) < 80 and len({w for _, w in answers}) < 2:
-                answers += pool.map(lambda _: post(), range(20))
-    assert sorted(s for s, _ in answers) == [200] * 12 + [429] * (len(answers) - 12)
+        with _paused(second):
+            answers += [post() for _ in range(6)]
+        with _paused(first):
+            answers += [post() for _ in range(10)]
+    statuses = [status for status, _ in answers]
+    assert statuses == [200] * 12 + [429] * 4, statuses
     assert None not in {w for _, w in answers}, "an answer without its worker's tag"
-    assert len({w for _, w in answers}) == 2, "only one worker answered"
+    first_tags, second_tags = {w for _, w in answers[:6]}, {w for _, w in answers[6:]}
+    assert len(first_tags) == len(second_tags) == 1 and first_tags != second_tags
+
+
+def _worker_pids(server) -> list[int]:
+    """The pids of the gunicorn master's worker processes (Linux /proc)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        master = server.process.pid
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if len(children) == 2:
+            return [int(pid) for pid in children]
+        time.sleep(0.1)
+    raise AssertionError("gunicorn did not have its two workers")
+
+
+@contextmanager
+def _paused(pid: int):
+    """Stop one worker process for the block (well within gunicorn's 30 s timeout)."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def test_a_new_sqlite_database_and_its_files_are_private(tmp_path):
