@@ -139,7 +139,11 @@ class Replayer:
     def evaluate_facts(self, facts: dict) -> tuple[list[str], set[str]]:
         """`evaluate` for facts already drawn from an intake (and a check-in's course)."""
         draft, live_only, _newly, _gone = self._fire(facts)
-        return draft, {s for s in draft if s in self.shared} | set(live_only)
+        return draft, self._live(draft, live_only)
+
+    def _live(self, draft: list[str], live_only: list[str]) -> set[str]:
+        """Every rule that fires under the live version, from what `_fire` found."""
+        return {s for s in draft if s in self.shared} | set(live_only)
 
     def _fire(self, facts: dict) -> tuple[list[str], list[str], list[str], list[str]]:
         """One evaluation: (rules firing under the draft, the live version's differing
@@ -212,8 +216,7 @@ class Replayer:
         result.transitions[(stored_level, level)] += 1
         kept = result.examples.setdefault(f"{stored_level}>{level}", [])
         if len(kept) < REFERENCES_KEPT:
-            before = {s for s in fired if s in self.shared} | set(live_only)
-            kept.append(self._change(label, row, facts, fired, before))
+            kept.append(self._change(label, row, facts, fired, self._live(fired, live_only)))
 
     def _change(self, label: str, row: StoredIntake | StoredCheckin, facts: dict,
                 fired: list[str], before: set[str]) -> dict:

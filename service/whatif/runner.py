@@ -89,11 +89,6 @@ class JobRun:
         self.started = time.monotonic()
         self._saved_at = 0.0
 
-    @property
-    def result(self) -> BatchResult:
-        """What the stored intakes' replay found."""
-        return self.results["intakes"]
-
     def run(self) -> None:
         """Replay every row in the job's range; leave the job complete or cancelled."""
         job = self.job
