@@ -14,12 +14,15 @@ longer than a few thousand records take.
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
+import tempfile
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from service.extensions import db
@@ -132,18 +135,26 @@ class JobRun:
             replayer.close()
 
     def _in_processes(self, workers: int) -> None:
+        # The rules go to the workers in a file, not as pool arguments: see start_worker.
+        handle, rules_path = tempfile.mkstemp(prefix="whatif-rules-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"draft": self.draft, "live": self.live}, out)
+            self._replay_in_pool(workers, rules_path)
+        finally:
+            os.unlink(rules_path)
+
+    def _replay_in_pool(self, workers: int, rules_path: str) -> None:
         context = multiprocessing.get_context("spawn")  # no forking of engine or threads
         url = db.engine.url.render_as_string(hide_password=False)
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
-                                   initargs=(self.draft, self.live, self.job.live_version,
-                                             url, WORKER_NICENESS))
+                                   initargs=(rules_path, self.job.live_version, url,
+                                             WORKER_NICENESS))
         in_flight: deque[tuple[Future, str]] = deque()
-        job = self.job
         ended = False
         try:
             for kind, low, high in self._ranges():
-                in_flight.append((pool.submit(replay_in_worker, kind, low, high, job.since,
-                                              job.until), kind))
+                in_flight.append((self._submit(pool, kind, low, high), kind))
                 if len(in_flight) >= 2 * workers:
                     future, done_kind = in_flight.popleft()
                     self._add(done_kind, self._wait(pool, future))
@@ -160,6 +171,18 @@ class JobRun:
                 for process in list((pool._processes or {}).values()):
                     process.kill()
             pool.shutdown(wait=ended, cancel_futures=True)
+
+    def _submit(self, pool: ProcessPoolExecutor, kind: str, low: int, high: int) -> Future:
+        """Hand one range to the pool (which starts a worker process if it needs one)."""
+        try:
+            return pool.submit(replay_in_worker, kind, low, high, self.job.since,
+                               self.job.until)
+        except BrokenProcessPool:
+            raise
+        except (OSError, ValueError) as error:
+            # Starting a worker just after another died can fail inside the pool itself
+            # (seen: "bad value(s) in fds_to_keep" from the pipes of the dead one).
+            raise WorkerLost("a worker process could not be started") from error
 
     def _wait(self, pool: ProcessPoolExecutor, future: Future) -> BatchResult:
         """The range's result, checking meanwhile that the job may go on.

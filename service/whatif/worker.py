@@ -8,6 +8,7 @@ well under a second.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 
@@ -35,13 +36,21 @@ _replayer: Replayer | None = None
 _connection: Connection | None = None
 
 
-def start_worker(draft: dict, live: dict | None, live_version: int | None, url: str,
-                 niceness: int) -> None:
-    """Set a new worker process up: its priority, its engine, its database connection."""
+def start_worker(rules_path: str, live_version: int | None, url: str, niceness: int) -> None:
+    """Set a new worker process up: its priority, its engine, its database connection.
+
+    The draft and the live knowledge base come in a file the job wrote (`rules_path`,
+    JSON `{"draft": ..., "live": ...}`), not as arguments: a spawned process's arguments
+    go down a pipe that the parent writes before the child runs, and a write larger than
+    the pipe's buffer (64 KiB; the default knowledge base twice is about that) blocks
+    the parent for ever if the child dies while starting.
+    """
     global _replayer, _connection
     if niceness:
         os.nice(niceness)
-    _replayer = Replayer(draft, live, live_version)
+    with open(rules_path, encoding="utf-8") as handle:
+        rules = json.load(handle)
+    _replayer = Replayer(rules["draft"], rules["live"], live_version)
     _connection = create_engine(url, pool_size=1).connect()
 
 

@@ -39,7 +39,7 @@ def make_certificate(folder: Path) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def https_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("https")
-    server = GunicornServer(f"sqlite:///{folder / 'tls.db'}", workers=2, threads=2,
+    server = GunicornServer(f"sqlite:///{folder / 'tls.db'}", workers=2, threads=4,
                             tls=make_certificate(folder))
     with server:
         subprocess.run([str(Path(sys.executable).parent / "sciatica-triage"), "create-user",
