@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 from importlib import resources
 
 import pytest
@@ -42,18 +43,49 @@ def empty_database() -> None:
         connection.execute(text("CREATE SCHEMA public"))
 
 
-@pytest.fixture
-def app(tmp_path):
-    """An app with the default knowledge base published as version 1."""
-    app = create_app({
+def _app(uri: str):
+    return create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": uri,
         "SECRET_KEY": "test-only-secret",
         "RULESET_POLL_SECONDS": 0.0,
     })
+
+
+@pytest.fixture(scope="session")
+def initialised_sqlite(tmp_path_factory):
+    """A SQLite file taken once through initialise_database, as a first deploy takes it
+    (migrations, seed, publish version 1), for each test's app to start from a copy of.
+
+    Initialising takes a quarter of a second, most of it the default knowledge base's
+    YAML and the gate's probes; a copy takes a millisecond, and holds the same rows. The
+    first-deploy path itself is tested where it is the subject (tests/test_first_run.py,
+    tests/service/test_migrations.py, test_publish_concurrency.py). None on PostgreSQL,
+    where each test empties the database and initialises it afresh.
+    """
+    if os.environ.get("TEST_DATABASE_URL"):
+        return None
+    path = tmp_path_factory.mktemp("initialised") / "test.db"
+    app = _app(f"sqlite:///{path}")
     with app.app_context():
-        empty_database()
-        initialise_database()  # migrations, seed, publish: the path a first deploy takes
+        initialise_database()
+    close_app(app)  # every connection closed: the WAL is checkpointed into the file
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, initialised_sqlite):
+    """An app with the default knowledge base published as version 1."""
+    if initialised_sqlite is not None:
+        for suffix in ("", "-wal", "-shm"):
+            made = initialised_sqlite.with_name(initialised_sqlite.name + suffix)
+            if made.exists():
+                shutil.copyfile(made, tmp_path / f"test.db{suffix}")
+    app = _app(database_uri(tmp_path))
+    if initialised_sqlite is None:
+        with app.app_context():
+            empty_database()
+            initialise_database()  # migrations, seed, publish: the path a first deploy takes
     yield app
     close_app(app)  # no connection may outlive the test: the next one drops all
 
