@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -9,15 +10,25 @@ import yaml
 from rules.schema import KnowledgeBase
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
+FILES = ("rules", "exercises", "advice")
 
 
 def load_default_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Read rules.yaml, exercises.yaml and advice.yaml into a validated KnowledgeBase."""
+    stamps = tuple((directory / f"{name}.yaml").stat().st_mtime_ns for name in FILES)
+    # Validation builds new objects and containers throughout (nothing of the cached data
+    # is shared with what a caller gets: tests/rules/test_default_knowledge.py).
+    return KnowledgeBase.model_validate(_parsed(directory, stamps))
+
+
+@lru_cache(maxsize=8)
+def _parsed(directory: Path, _stamps: tuple[int, ...]) -> dict:
+    """The three files as parsed YAML, read again whenever one of them changes (the
+    modification times are part of the key). Parsing is most of the cost of a load."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where PyYAML has it
 
     def read(name: str) -> list:
         with open(directory / f"{name}.yaml", encoding="utf-8") as f:
-            return yaml.safe_load(f) or []
+            return yaml.load(f, Loader=loader) or []  # noqa: S506 (a safe loader)
 
-    return KnowledgeBase.model_validate(
-        {"rules": read("rules"), "exercises": read("exercises"), "advice": read("advice")}
-    )
+    return {name: read(name) for name in FILES}

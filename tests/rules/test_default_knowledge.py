@@ -376,3 +376,36 @@ def test_steps_leave_the_dose_to_the_dose_fields(exercise):
     """A clinician who changes a hold or a count must not leave old numbers in the steps."""
     for step in exercise.instructions:
         assert not re.search(r"\b\d+\s*(seconds?|secs?|times|reps?|minutes?)\b", step), step
+
+
+# --- reading the files ----------------------------------------------------------------
+
+def test_the_fast_yaml_reader_reads_exactly_what_the_python_one_does():
+    """Loads use libyaml where PyYAML has it; the result must be the same data."""
+    import yaml
+
+    from rules.defaults import FILES, KNOWLEDGE_DIR, _parsed
+
+    stamps = tuple((KNOWLEDGE_DIR / f"{n}.yaml").stat().st_mtime_ns for n in FILES)
+    for name in FILES:
+        text = (KNOWLEDGE_DIR / f"{name}.yaml").read_text("utf-8")
+        assert _parsed(KNOWLEDGE_DIR, stamps)[name] == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_a_load_sees_a_changed_file_and_callers_cannot_change_the_next_load(tmp_path):
+    import shutil
+
+    from rules.defaults import KNOWLEDGE_DIR
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+    first = load_default_knowledge_base(folder)
+    original = first.exercises[1].name
+    count = len(first.exercises)
+    first.exercises.clear()  # the items are frozen; their lists are not
+    assert len(load_default_knowledge_base(folder).exercises) == count
+
+    rules = folder / "exercises.yaml"
+    rules.write_text(rules.read_text("utf-8").replace(original, original + " (edited)"),
+                     "utf-8")
+    assert load_default_knowledge_base(folder).exercises[1].name == original + " (edited)"
