@@ -121,6 +121,8 @@ class Replayer:
         self.shared = {s for s, r in drafted.items() if s in lived and lived[s] == r}
         differing = [r.model_copy(update={"slug": LIVE + s})
                      for s, r in lived.items() if s not in self.shared]
+        #: A live rule's compiled name -> its slug, for the few rules the draft changed.
+        self.live_names = {r.slug: r.slug[LIVE_CUT:] for r in differing}
         self.engine = RulesEngine(f"whatif_{uuid.uuid4().hex[:8]}")
         self.engine.load(compile_ruleset([*drafted.values(), *differing], 0))
         self.draft_slugs = set(drafted)
@@ -153,9 +155,9 @@ class Replayer:
         can differ: the hot path of a replay never builds the live version's whole set.
         """
         _version, fired = self.engine.evaluate(facts)
-        draft_slugs, shared = self.draft_slugs, self.shared
+        draft_slugs, shared, live_names = self.draft_slugs, self.shared, self.live_names
         draft = [s for s in fired if s in draft_slugs]
-        live_only = [s[LIVE_CUT:] for s in fired if s.startswith(LIVE)]
+        live_only = [live_names[s] for s in fired if s in live_names]
         newly = [s for s in draft if s not in shared and s not in live_only]
         gone = [s for s in live_only if s not in draft] if live_only else live_only
         return draft, live_only, newly, gone

@@ -19,7 +19,7 @@ from service.whatif import source
 from service.whatif.replay import BatchResult, Replayer
 
 #: Rows read and replayed at a time within a range.
-READ_BATCH = 500
+READ_BATCH = 2000
 
 
 def replay_range(replayer: Replayer, connection: Connection, kind: str, low: int,
