@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+from sqlalchemy import func, select
 
 from service.extensions import db
 from service.whatif.models import WhatIfJob
@@ -69,10 +71,24 @@ def test_viewer_reads_but_cannot_start_or_stop(csrf_app, users):
     viewer = signed_in(csrf_app, "viewer")
     page = viewer.get("/admin/whatifjobs/")
     assert page.status_code == 200
-    assert submit(viewer, page, "Replay the draft").status_code == 403
+    # No button a viewer cannot use: a sentence says who can.
+    assert "Replay the draft over all of history" not in page_text(page)
+    assert "needs an editor's account" in words(page_text(page))
     job_page = viewer.get(f"/admin/whatifjobs/{job_id}/")
-    assert submit(viewer, job_page, "Stop this what-if").status_code == 403
+    assert job_page.status_code == 200 and "Stop this what-if" not in page_text(job_page)
+    # And the requests themselves are refused, sent as the editor's forms would send them
+    # but with the viewer's own session and token (from the sign-out form every page has).
+    editor = signed_in(csrf_app, "editor")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))[1]
+    start = find_form(editor.get("/admin/whatifjobs/").get_data(), "Replay the draft")
+    stop = find_form(editor.get(f"/admin/whatifjobs/{job_id}/").get_data(), "Stop this what-if")
+    for form in (start, stop):
+        data = {**form.fields, "csrf_token": token}
+        assert viewer.post(form.action, data=data).status_code == 403
     assert viewer.get(f"/admin/whatifjobs/{job_id}/progress.json").status_code == 200
+    with csrf_app.app_context():
+        assert db.session.scalar(select(func.count(WhatIfJob.id))) == 1
+        assert not db.session.get(WhatIfJob, job_id).cancel_requested
 
 
 def test_editor_stops_a_job_from_the_rendered_form(csrf_app, users):
