@@ -11,8 +11,9 @@ measures the engine's own evaluation rate in the same run (one core, the draft's
 then runs one what-if job in a child process of its own, so its peak RSS (the job's
 coordinator and, separately, its largest worker process) belongs to that job alone.
 Reported: seconds, rows (intakes and check-ins) a second, the rate as a share of the
-engine's rate times the processes used, and peak RSS. Targets (issue 19): 100,000 in under 10 s, 1,000,000 in
-under 90 s, RSS within 10% from 100,000 to 1,000,000, rate >= 50% of the engine per core.
+engine's rate times the processes used, and peak RSS. Targets (issue 19): 100,000 in under
+10 s, 1,000,000 in under 90 s, RSS within 10% from 100,000 to 1,000,000, rate >= 50% of the
+engine per core.
 """
 
 from __future__ import annotations
