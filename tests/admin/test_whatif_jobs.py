@@ -160,3 +160,33 @@ def test_the_result_page_lists_check_ins_that_would_change(app, users):
     assert f"{less} of them less urgent" in page
     assert "No intake would get a different level." in page
     assert example["reference"] in page and " week " in example["reference"]
+
+
+def test_the_publish_page_says_when_the_what_if_compared_with_another_live_version(
+        csrf_app, users):
+    """A what-if for exactly this draft, but run while an older version was live: the
+    publish page cites it and says to run it again, since its "less urgent" was counted
+    against a version patients no longer get."""
+    from sqlalchemy import update
+
+    from service.store.models import Exercise
+    from service.triage.publishing import publish
+    from service.whatif.jobs import create_job, run_job
+
+    with csrf_app.app_context():
+        db.session.execute(update(Exercise).where(Exercise.slug == "walking")
+                           .values(purpose="Walking, a little further each week."))
+        db.session.commit()
+        job = run_job(create_job(users["editor"]).id)
+        assert job.status == "complete" and job.live_version == 1
+    publisher = signed_in(csrf_app, "publisher")
+    current = words(page_text(publisher.get("/admin/publish/")))
+    assert f"what-if {job.id} replayed {job.done} stored intake(s)" in current
+    assert "not with version" not in current
+
+    with csrf_app.app_context():
+        assert publish(users["publisher"], note="the walking text").version == 2
+    stale = words(page_text(publisher.get("/admin/publish/")))
+    assert f"what-if {job.id} replayed {job.done} stored intake(s)" in stale  # same draft
+    assert ("It compared the draft with version 1, not with version 2 now live: "
+            "run it again.") in stale
