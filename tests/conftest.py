@@ -70,6 +70,7 @@ def initialised_sqlite(tmp_path_factory):
     with app.app_context():
         initialise_database()
     close_app(app)  # every connection closed: the WAL is checkpointed into the file
+    assert not path.with_name("test.db-wal").exists(), "the template is not one file"
     return path
 
 
@@ -77,10 +78,7 @@ def initialised_sqlite(tmp_path_factory):
 def app(tmp_path, initialised_sqlite):
     """An app with the default knowledge base published as version 1."""
     if initialised_sqlite is not None:
-        for suffix in ("", "-wal", "-shm"):
-            made = initialised_sqlite.with_name(initialised_sqlite.name + suffix)
-            if made.exists():
-                shutil.copyfile(made, tmp_path / f"test.db{suffix}")
+        shutil.copyfile(initialised_sqlite, tmp_path / "test.db")
     app = _app(database_uri(tmp_path))
     if initialised_sqlite is None:
         with app.app_context():

@@ -22,7 +22,6 @@ import tempfile
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from service.extensions import db
@@ -177,9 +176,7 @@ class JobRun:
         try:
             return pool.submit(replay_in_worker, kind, low, high, self.job.since,
                                self.job.until)
-        except BrokenProcessPool:
-            raise
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError) as error:  # not BrokenProcessPool: run_job words that
             # Starting a worker just after another died can fail inside the pool itself
             # (seen: "bad value(s) in fds_to_keep" from the pipes of the dead one).
             raise WorkerLost("a worker process could not be started") from error
