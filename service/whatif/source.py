@@ -85,10 +85,10 @@ def _query(kind: str, low: int, high: int, since: datetime | None, until: dateti
 
 def _stored(kind: str, row) -> StoredIntake | StoredCheckin:
     if kind == "intakes":
-        return StoredIntake(row[0], row[1], row[2].isoformat(), row[3], row[4], row[5])
+        return StoredIntake(row[0], row[1], row[2], row[3], row[4], row[5])
     (id_, reference, week, created, intake_created, intake, answers, facts, level,
      version) = row
-    return StoredCheckin(id_, reference, week, created.isoformat(),
+    return StoredCheckin(id_, reference, week, created,
                          (_naive(created) - _naive(intake_created)).days, intake, answers,
                          facts, level, version)
 

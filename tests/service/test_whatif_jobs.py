@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 
 import pytest
 from sqlalchemy import insert, select, update
 
 from admin.sandbox import draft_engine, replay
+from rules.schema import AllOf, Refer
 from service.extensions import db
 from service.store.models import Rule, TriageRecord, utcnow
 from service.store.records import EncodedJSON
@@ -203,21 +205,38 @@ def test_the_replay_level_is_the_level_patients_are_given(app):
     from service.whatif.synthetic import random_intake
 
     kb = load_default_knowledge_base()
-    weakened = kb.model_copy(update={"rules": [
-        r.model_copy(update={"enabled": False}) if r.slug == "ces_saddle_numbness" else r
-        for r in kb.rules]})
+
+    def changed(slug, **update):
+        return kb.model_copy(update={"rules": [
+            r.model_copy(update=update) if r.slug == slug else r for r in kb.rules]})
+
     rng = random.Random(17)
     intakes = [random_intake(rng) for _ in range(3000)]
-    for draft in (kb, weakened):
+    drafts = {"": kb, "ces_saddle_numbness": changed("ces_saddle_numbness", enabled=False),
+              # a routine rule the draft gives everyone: changed, so judged in both forms
+              "routine_piriformis_stretch": changed("routine_piriformis_stretch",
+                                                    conditions=AllOf(all=[]))}
+    for slug, draft in drafts.items():
         replayer = Replayer(draft.model_dump(mode="json"), kb.model_dump(mode="json"), 1)
         full = LoadedVersion(0, draft, prefix="whatif_check")
         live = LoadedVersion(1, kb, prefix="whatif_live_check")
+
+        def judged(slug, replayer=replayer):  # a referral, or a rule the draft changed
+            return slug in replayer.referring or slug not in replayer.shared
+
         try:
+            assert {r.slug for r in draft.rules if r.enabled and isinstance(r.action, Refer)
+                    } <= replayer.draft_slugs
+            assert all(judged(s) for s in replayer.draft_slugs)  # nothing else is compiled
+            differed = set()
             for intake in intakes:
                 fired, before = replayer.evaluate(intake)
                 assert replayer.level(fired) == full.assess(intake, "X").triage_level
-                assert fired == full.fired(intake)
-                assert before == set(live.fired(intake))
+                assert fired == [s for s in full.fired(intake) if judged(s)]
+                assert before == {s for s in live.fired(intake) if judged(s)}
+                differed |= before ^ set(fired)
+            # The one rule the draft changed, referral or routine, is seen to differ.
+            assert differed == ({slug} if slug else set())
         finally:
             replayer.close()
             full.close()
@@ -349,7 +368,7 @@ def test_the_check_in_replay_level_is_the_level_the_check_in_page_gives(app):
                         random_week(rng, intake, state.plan, spreading))
                     told, facts = assess_checkin(full, state, answers, "X", 7 * week,
                                                  utcnow().date())
-                    row = StoredCheckin(week, "X", week, "2026-01-01", 7 * week,
+                    row = StoredCheckin(week, "X", week, datetime(2026, 1, 1), 7 * week,
                                         intake.model_dump_json(exclude={"start_back_risk"}),
                                         answers.model_dump_json(), facts.model_dump_json(),
                                         "nobody", 0)
