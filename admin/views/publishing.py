@@ -59,6 +59,8 @@ class PublishView(RoleRequired, BaseView):
                            report=report, form=form or PublishForm(), check_form=CheckForm(),
                            invalid=knowledge_base_problems(draft, VOCABULARY),
                            refused=refused or [],
+                           # What the gate would refuse now, said beside the button.
+                           blocked=refusals(report, actor(), None) if report else [],
                            what_if=latest_complete(knowledge_base_hash(draft)))
         return html, status
 

@@ -8,7 +8,7 @@ from service.extensions import db
 from service.followup.vignettes import checkin_vignettes_file
 from service.store.models import AuditEntry, Exercise, RulesetVersion, Vignette
 from tests.admin.gate_flow import publish_via_page, restore_via_page
-from tests.admin.helpers import page_text, save_exercise, save_rule, versions
+from tests.admin.helpers import page_text, save_exercise, save_rule, versions, words
 from tests.conftest import PUBLIC_VIGNETTES
 
 HAMSTRINGS = next(v["intake"] for v in PUBLIC_VIGNETTES if v["id"] == "hamstrings")
@@ -93,6 +93,20 @@ def test_only_publishers_see_the_publish_form(viewer, publisher):
     assert "Only someone with the publisher role can publish" in page_text(
         viewer.get("/admin/publish/"))
     assert "Publish the draft" in page_text(publisher.get("/admin/publish/"))
+
+
+def test_the_publish_button_says_when_publishing_would_be_refused(app, editor, publisher):
+    page = page_text(publisher.get("/admin/publish/"))
+    assert "Safe to publish" in page and "Publishing would be refused" not in page
+    save_rule(editor, app, "ces_saddle_numbness", enabled="")
+    response = publisher.get("/admin/publish/")
+    page = words(page_text(response))
+    assert "Publishing would be refused now: 2 test vignette(s) fail" in page
+    assert "need a clinical safety officer's approval of this exact draft" in page
+    assert 'class="btn btn-primary">Publish the draft' not in response.text
+    # The button still works: pressing it is refused and audited, not hidden.
+    assert publish(publisher).status_code == 409
+    assert versions(app) == [1]
 
 
 def test_the_publish_page_shows_what_the_draft_changes(app, editor):
