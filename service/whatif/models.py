@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
@@ -35,3 +35,8 @@ class WhatIfJob(SQLModel, table=True):
     workers: int = 1
     error: str = Field(default="", max_length=500)
     result: dict | None = Field(default=None, sa_column=Column(JSON))
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day whose records it replays: `until` is the start of the day after."""
+        return (self.until - timedelta(microseconds=1)).date() if self.until else None

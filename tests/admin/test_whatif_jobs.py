@@ -108,6 +108,29 @@ def test_anonymous_is_sent_to_sign_in(csrf_app):
     assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
 
 
+def test_a_range_of_days_replays_and_names_the_days_chosen(csrf_app, users):
+    """The last day chosen is replayed and named as chosen, though a job stores the start
+    of the day after it."""
+    from service.store.models import TriageRecord
+
+    with csrf_app.app_context():
+        days = [created.date() for created in db.session.scalars(
+            select(TriageRecord.created_at).where(TriageRecord.reference.like("SY-%")))]
+    first, last = sorted(days)[100], sorted(days)[200]
+    editor = signed_in(csrf_app, "editor")
+    started = submit(editor, editor.get("/admin/whatifjobs/"), "Replay the draft",
+                     scope="range", since=first.isoformat(), until=last.isoformat())
+    assert started.status_code == 302, page_text(started)
+    job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    state = wait_until_finished(editor, job_id)
+    assert state["total"] == sum(first <= day <= last for day in days)
+    named = f"from {first:%d %b %Y} to {last:%d %b %Y}"
+    assert f"replayed over the intakes and check-ins {named}" in words(
+        page_text(editor.get(f"/admin/whatifjobs/{job_id}/")))
+    assert f"{first:%d %b %Y} to {last:%d %b %Y}" in words(
+        page_text(editor.get("/admin/whatifjobs/")))
+
+
 def test_a_range_ending_before_it_starts_is_refused_by_name(csrf_app, users):
     editor = signed_in(csrf_app, "editor")
     response = submit(editor, editor.get("/admin/whatifjobs/"), "Replay the draft",

@@ -58,3 +58,30 @@ def test_a_what_if_over_history_shows_progress_then_the_result(panel, slow_histo
         f"Replayed {slow_history} intake(s)", timeout=30_000)
     expect(page.locator(".what-if-status")).to_have_text("complete")
     shot(page, artifacts, "what-if-complete")
+
+
+def test_a_what_if_result_fits_a_phone(panel, live_server, artifacts):  # noqa: F811
+    """The tables of people whose level would change scroll in their own box at 375 px,
+    rather than widening the page."""
+    from service.store.models import Rule
+    from service.whatif.jobs import create_job, run_job
+
+    saddle = db.update(Rule).where(Rule.slug == "ces_saddle_numbness")
+    with live_server.app.app_context():
+        generate_history(300, seed=22)
+        db.session.execute(saddle.values(enabled=False))
+        db.session.commit()
+        job_id = run_job(create_job("editor@example.org").id).id
+    try:
+        page = panel
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.goto(live_server.path(f"/admin/whatifjobs/{job_id}/"))
+        expect(page.locator(".what-if-transition").first).to_contain_text("less urgent")
+        shot(page, artifacts, "what-if-result-375")
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    finally:
+        with live_server.app.app_context():  # as other tests on this server expect
+            db.session.execute(saddle.values(enabled=True))
+            db.session.execute(db.delete(TriageRecord)
+                               .where(TriageRecord.reference.like("SY-%")))
+            db.session.commit()
