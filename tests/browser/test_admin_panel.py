@@ -145,12 +145,18 @@ def test_switching_off_the_cauda_equina_rules_is_stopped(panel, live_server, art
     shot(page, artifacts, "07-rules-disabled")
 
     menu(page, "Go live", "Review and publish")
+    expect(page.locator(".publish-blocked")).to_contain_text("Publishing would be refused now")
     page.get_by_label("What changed, and why").fill("Turn off the CES rules")
     page.get_by_role("button", name="Publish the draft").click()
     expect(page.get_by_text("Not published: the draft failed the safety checks")).to_be_visible()
     failing = page.locator('tr[data-vignette="ces-saddle-bladder"]')
     expect(failing).to_contain_text("expected “A&E now” or “Call 999”")
     shot(page, artifacts, "08-publish-blocked")
+    # On a phone the tables of probes and vignettes scroll in their own boxes.
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    shot(page, artifacts, "08-publish-blocked-375")
+    page.set_viewport_size(DESKTOP)
 
     # Put the draft back as it was, so other browser tests see the published rules.
     for slug in ("ces_saddle_numbness", "ces_bladder_bowel_change"):
