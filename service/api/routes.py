@@ -124,12 +124,22 @@ def get_exercises():
 @spec.validate(resp=ReadOnly(HTTP_200=Health, HTTP_503=Health), skip_validation=True,
                tags=["operations"])
 def healthz():
-    """200 once the service can triage, with the active ruleset version."""
+    """200 once the service can triage, with the active ruleset version.
+
+    503 "degraded" when this process answers with the version it has, but its last
+    check for a newer one failed: it may be behind what clinicians published.
+    """
     if not database_answers():
         return jsonify({"status": "unavailable", "reason": "database unreachable"}), 503
-    loaded = active_ruleset().current()
+    ruleset = active_ruleset()
+    loaded = ruleset.current()
     if loaded is None:
-        return jsonify({"status": "unavailable", "reason": "no ruleset is published"}), 503
+        reason = ruleset.check_failed or "no ruleset is published"
+        return jsonify({"status": "unavailable", "reason": reason}), 503
+    if ruleset.check_failed:
+        return jsonify({"status": "degraded", "ruleset_version": loaded.version,
+                        "reason": f"{ruleset.check_failed}; still serving version "
+                                  f"{loaded.version}"}), 503
     return jsonify({"status": "ok", "ruleset_version": loaded.version})
 
 

@@ -48,12 +48,19 @@ class LoadedVersion:
         self.engine.close()
 
 
+class UnloadableVersion(Exception):
+    """The newest published version is there but would not validate or compile."""
+
+
 class ActiveRuleset:
     """The newest published version, as seen by this process."""
 
     def __init__(self, poll_seconds: float):
         self.poll_seconds = poll_seconds
         self.loaded: LoadedVersion | None = None
+        #: Why the last check for a newer version failed, in words for /healthz; None
+        #: when it succeeded. The loaded version keeps answering meanwhile.
+        self.check_failed: str | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
 
@@ -71,13 +78,18 @@ class ActiveRuleset:
                 if time.monotonic() - self._checked_at >= self.poll_seconds:
                     try:
                         self._refresh()
+                        self.check_failed = None
                     except Exception as error:  # noqa: BLE001 (any failure: keep serving)
                         # A failed check is no reason to drop the version already
                         # compiled: it stays the best answer there is (DESIGN.md, Safety
                         # invariants). Logged by the error's kind alone, as database
                         # errors may quote what a statement carried.
-                        log.error("could not check for a newer ruleset version (%s); "
-                                  "still serving version %s", type(error).__name__,
+                        self.check_failed = (
+                            str(error) if isinstance(error, UnloadableVersion)
+                            else "could not check for a newer ruleset version" if self.loaded
+                            else "could not read the published ruleset version")
+                        log.error("%s (%s); still serving version %s", self.check_failed,
+                                  type(error.__cause__ or error).__name__,
                                   self.loaded.version if self.loaded else "none")
                     finally:
                         # A failed poll also waits out the interval: with the database
@@ -97,7 +109,11 @@ class ActiveRuleset:
                 return
             snapshot = connection.scalar(select(RulesetVersion.snapshot)
                                          .where(RulesetVersion.version == newest))
-        fresh = LoadedVersion(newest, KnowledgeBase.model_validate(snapshot))
+        try:
+            fresh = LoadedVersion(newest, KnowledgeBase.model_validate(snapshot))
+        except Exception as error:
+            raise UnloadableVersion(f"version {newest} is published but could not be "
+                                    "loaded") from error
         old, self.loaded = self.loaded, fresh
         if old:
             old.close()  # an assessment still running on it fails, and is retried

@@ -138,7 +138,45 @@ def test_a_newer_version_that_cannot_be_loaded_leaves_the_loaded_one_answering(
     body = client.post("/api/v1/triage", json={**intake, **SADDLE}).get_json()
     assert (body["triage_level"], body["ruleset_version"]) == ("emergency", 1)
     assert "ces_saddle_numbness" in [r["rule"] for r in body["reasons"]]
+    assert "version 2 is published but could not be loaded" in caplog.text
     assert "still serving version 1" in caplog.text
+    # Whoever watches the service is told this process is behind what was published.
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json() == {
+        "status": "degraded", "ruleset_version": 1,
+        "reason": "version 2 is published but could not be loaded; still serving version 1"}
+
+
+def test_healthz_says_when_the_check_for_a_newer_version_fails_and_when_it_recovers(
+        app, client, intake, version_table_gone):
+    ruleset = app.extensions["sciatica_ruleset"]
+    assert client.get("/healthz").get_json() == {"status": "ok", "ruleset_version": 1}
+    version_table_gone()
+    ruleset.expire()
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json() == {
+        "status": "degraded", "ruleset_version": 1,
+        "reason": "could not check for a newer ruleset version; still serving version 1"}
+    # Triage still answers, with the version loaded.
+    assert client.post("/api/v1/triage", json=intake).get_json()["ruleset_version"] == 1
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text(f"ALTER TABLE {TABLE}_away RENAME TO {TABLE}"))
+    ruleset.expire()
+    health = client.get("/healthz")
+    assert (health.status_code, health.get_json()) == (200, {"status": "ok",
+                                                             "ruleset_version": 1})
+
+
+def test_healthz_with_nothing_loaded_and_the_check_failing_is_unavailable(
+        app, client, version_table_gone):
+    app.extensions["sciatica_ruleset"].close()
+    version_table_gone()
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json() == {"status": "unavailable",
+                                 "reason": "could not read the published ruleset version"}
 
 
 @pytest.mark.parametrize("wrong_answers, level, version", [
