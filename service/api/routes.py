@@ -39,7 +39,10 @@ class InvalidIntake(BaseModel):
 class Health(BaseModel):
     status: str
     ruleset_version: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # why it cannot triage (503)
+    # It can triage, but may be behind what was published: its last check for a newer
+    # ruleset version failed. Absent when all is well.
+    warning: str | None = None
 
 
 class ExerciseLibrary(BaseModel):
@@ -126,8 +129,9 @@ def get_exercises():
 def healthz():
     """200 once the service can triage, with the active ruleset version.
 
-    503 "degraded" when this process answers with the version it has, but its last
-    check for a newer one failed: it may be behind what clinicians published.
+    While this process answers with the version it has but its last check for a newer
+    one failed, it can still triage (200), and `warning` says it may be behind what
+    clinicians published: for a monitor to alert on.
     """
     if not database_answers():
         return jsonify({"status": "unavailable", "reason": "database unreachable"}), 503
@@ -137,9 +141,9 @@ def healthz():
         reason = ruleset.check_failed or "no ruleset is published"
         return jsonify({"status": "unavailable", "reason": reason}), 503
     if ruleset.check_failed:
-        return jsonify({"status": "degraded", "ruleset_version": loaded.version,
-                        "reason": f"{ruleset.check_failed}; still serving version "
-                                  f"{loaded.version}"}), 503
+        return jsonify({"status": "ok", "ruleset_version": loaded.version,
+                        "warning": f"{ruleset.check_failed}; still serving version "
+                                   f"{loaded.version}"})
     return jsonify({"status": "ok", "ruleset_version": loaded.version})
 
 
