@@ -15,16 +15,24 @@ FILES = ("rules", "exercises", "advice")
 
 def load_default_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Read rules.yaml, exercises.yaml and advice.yaml into a validated KnowledgeBase."""
-    stamps = tuple((directory / f"{name}.yaml").stat().st_mtime_ns for name in FILES)
+    stamps = tuple(_stamp(directory / f"{name}.yaml") for name in FILES)
     # Validation builds new objects and containers throughout (nothing of the cached data
     # is shared with what a caller gets: tests/rules/test_default_knowledge.py).
     return KnowledgeBase.model_validate(_parsed(directory, stamps))
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    # The size as well as the time: a file system with coarse times could give an edit
+    # within the same tick the same modification time.
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
 @lru_cache(maxsize=8)
-def _parsed(directory: Path, _stamps: tuple[int, ...]) -> dict:
-    """The three files as parsed YAML, read again whenever one of them changes (the
-    modification times are part of the key). Parsing is most of the cost of a load."""
+def _parsed(directory: Path, _stamps: tuple[tuple[int, int], ...]) -> dict:
+    """The three files as parsed YAML, read again whenever one of them changes (their
+    modification times and sizes are part of the key). Parsing is most of the cost of a
+    load."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where PyYAML has it
 
     def read(name: str) -> list:
