@@ -207,3 +207,21 @@ def test_an_engine_answering_for_the_wrong_version_is_never_believed(
     else:
         assert rules_fired == ["safety-floor-saddle-numbness", "assessment-incomplete"]
     assert stored_level(app, body["id"]) == level
+
+
+def test_a_fresh_process_that_cannot_load_the_newest_version_gives_the_fail_safe(
+        app, client, intake):
+    """Why a restart does not cure a version that will not load (README, /healthz): a
+    process with nothing loaded has only the fail-safe, and says so."""
+    app.extensions["sciatica_ruleset"].close()  # a process that has loaded nothing yet
+    with app.app_context():
+        db.session.add(RulesetVersion(version=2, snapshot={"rules": "not a list"},
+                                      created_by="test"))
+        db.session.commit()
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json() == {"status": "unavailable",
+                                 "reason": "version 2 is published but could not be loaded"}
+    body = client.post("/api/v1/triage", json=intake).get_json()
+    assert (body["triage_level"], body["routine"], body["ruleset_version"]) == (
+        "consultation", None, None)
